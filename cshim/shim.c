@@ -1,0 +1,1125 @@
+/*
+ * The C shim: see shim.h for the contract every function here keeps.
+ */
+#include "shim.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+
+/* ---- error queue ---- */
+
+static void shim_begin(void)
+{
+	ERR_clear_error();
+	errno = 0;
+}
+
+/* Moves the thread's whole error queue into q, oldest first, keeping the
+ * newest SHIM_ERRQ_MAX entries: the newest is the one Python reports. */
+static void shim_capture(shim_errq *q)
+{
+	const char *file, *func, *data;
+	int line, flags;
+	unsigned long code;
+
+	q->sys_errno = errno;
+	q->n = 0;
+	q->dropped = 0;
+	while ((code = ERR_get_error_all(&file, &line, &func, &data, &flags)) != 0) {
+		shim_err_entry *e;
+
+		if (q->n == SHIM_ERRQ_MAX) {
+			memmove(&q->e[0], &q->e[1], sizeof(q->e[0]) * (SHIM_ERRQ_MAX - 1));
+			q->n--;
+			q->dropped++;
+		}
+		e = &q->e[q->n++];
+		e->code = code;
+		e->line = line;
+		e->file = file;
+		e->data[0] = '\0';
+		if (data != NULL && (flags & ERR_TXT_STRING)) {
+			strncpy(e->data, data, SHIM_ERR_DATA_MAX - 1);
+			e->data[SHIM_ERR_DATA_MAX - 1] = '\0';
+		}
+	}
+}
+
+/* ---- per-object C data and live counts ---- */
+
+static int ctx_idx = -1, ssl_idx = -1, bio_idx = -1;
+static long live_ctx, live_ssl, live_bio;
+
+/* The protocols offered with SSL_CTX_set_alpn_protos, kept for the server's
+ * selection callback. Each SSL gets its own copy when it is created, so a
+ * later SetALPNProtocols never changes a handshake already under way. */
+typedef struct {
+	unsigned char *alpn;
+	size_t alpn_len;
+} shim_alpn;
+
+static void shim_alpn_free(shim_alpn *a)
+{
+	if (a == NULL)
+		return;
+	OPENSSL_free(a->alpn);
+	OPENSSL_free(a);
+}
+
+static shim_alpn *shim_alpn_dup(const unsigned char *wire, size_t len)
+{
+	shim_alpn *a = OPENSSL_zalloc(sizeof(*a));
+
+	if (a == NULL)
+		return NULL;
+	if (len > 0) {
+		a->alpn = OPENSSL_memdup(wire, len);
+		if (a->alpn == NULL) {
+			OPENSSL_free(a);
+			return NULL;
+		}
+	}
+	a->alpn_len = len;
+	return a;
+}
+
+static void ctx_data_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	(void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+	if (ptr == NULL)
+		return;
+	shim_alpn_free(ptr);
+	__atomic_fetch_sub(&live_ctx, 1, __ATOMIC_RELAXED);
+}
+
+static void ssl_data_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	(void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+	if (ptr == NULL)
+		return;
+	shim_alpn_free(ptr);
+	__atomic_fetch_sub(&live_ssl, 1, __ATOMIC_RELAXED);
+}
+
+static void bio_data_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	(void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+	if (ptr != NULL)
+		__atomic_fetch_sub(&live_bio, 1, __ATOMIC_RELAXED);
+}
+
+int shim_init(void)
+{
+	ctx_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ctx_data_free);
+	ssl_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, ssl_data_free);
+	bio_idx = BIO_get_ex_new_index(0, NULL, NULL, NULL, bio_data_free);
+	return ctx_idx >= 0 && ssl_idx >= 0 && bio_idx >= 0;
+}
+
+long shim_live_ctx(void) { return __atomic_load_n(&live_ctx, __ATOMIC_RELAXED); }
+long shim_live_ssl(void) { return __atomic_load_n(&live_ssl, __ATOMIC_RELAXED); }
+long shim_live_bio(void) { return __atomic_load_n(&live_bio, __ATOMIC_RELAXED); }
+
+void shim_ctx_free(SSL_CTX *ctx) { SSL_CTX_free(ctx); }
+void shim_ssl_free(SSL *ssl) { SSL_free(ssl); }
+void shim_free(void *p) { OPENSSL_free(p); }
+
+/* ---- SSL_CTX ---- */
+
+static int shim_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                            const unsigned char *in, unsigned int inlen, void *arg)
+{
+	shim_alpn *a = SSL_get_ex_data(ssl, ssl_idx);
+	(void)arg;
+
+	if (a == NULL || a->alpn == NULL)
+		return SSL_TLSEXT_ERR_NOACK;
+	/* Server preference first, as Python's do_protocol_selection. */
+	if (SSL_select_next_proto((unsigned char **)out, outlen, a->alpn, (unsigned int)a->alpn_len,
+	                          in, inlen) != OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_NOACK;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+SSL_CTX *shim_ctx_new(int method, shim_errq *q)
+{
+	const SSL_METHOD *m = NULL;
+	SSL_CTX *ctx;
+	shim_alpn *data;
+
+	shim_begin();
+	switch (method) {
+	case SHIM_METHOD_TLS: m = TLS_method(); break;
+	case SHIM_METHOD_TLS_CLIENT: m = TLS_client_method(); break;
+	case SHIM_METHOD_TLS_SERVER: m = TLS_server_method(); break;
+#ifndef OPENSSL_NO_TLS1_METHOD
+	case SHIM_METHOD_TLSv1: m = TLSv1_method(); break;
+#endif
+#ifndef OPENSSL_NO_TLS1_1_METHOD
+	case SHIM_METHOD_TLSv1_1: m = TLSv1_1_method(); break;
+#endif
+#ifndef OPENSSL_NO_TLS1_2_METHOD
+	case SHIM_METHOD_TLSv1_2: m = TLSv1_2_method(); break;
+#endif
+	}
+	if (m == NULL) {
+		shim_capture(q);
+		return NULL;
+	}
+	ctx = SSL_CTX_new(m);
+	if (ctx == NULL) {
+		shim_capture(q);
+		return NULL;
+	}
+	data = shim_alpn_dup(NULL, 0);
+	if (data == NULL || !SSL_CTX_set_ex_data(ctx, ctx_idx, data)) {
+		shim_alpn_free(data);
+		SSL_CTX_free(ctx);
+		shim_capture(q);
+		return NULL;
+	}
+	__atomic_fetch_add(&live_ctx, 1, __ATOMIC_RELAXED);
+	/* Python's context_new: a session id context, so servers that ask for
+	 * client certificates can still resume sessions, and small idle buffers. */
+	if (!SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"sslctx", 7)) {
+		SSL_CTX_free(ctx);
+		shim_capture(q);
+		return NULL;
+	}
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	shim_capture(q);
+	return ctx;
+}
+
+int shim_ctx_set_cipher_list(SSL_CTX *ctx, const char *spec, shim_errq *q)
+{
+	int r;
+
+	shim_begin();
+	r = SSL_CTX_set_cipher_list(ctx, spec);
+	shim_capture(q);
+	return r;
+}
+
+int shim_ctx_set_ciphersuites(SSL_CTX *ctx, const char *spec, shim_errq *q)
+{
+	int r;
+
+	shim_begin();
+	r = SSL_CTX_set_ciphersuites(ctx, spec);
+	shim_capture(q);
+	return r;
+}
+
+int shim_ctx_set_proto_version(SSL_CTX *ctx, int max, int version, shim_errq *q)
+{
+	int r;
+
+	shim_begin();
+	if (max)
+		r = (int)SSL_CTX_set_max_proto_version(ctx, version);
+	else
+		r = (int)SSL_CTX_set_min_proto_version(ctx, version);
+	shim_capture(q);
+	return r;
+}
+
+int shim_ctx_get_proto_version(SSL_CTX *ctx, int max)
+{
+	if (max)
+		return (int)SSL_CTX_get_max_proto_version(ctx);
+	return (int)SSL_CTX_get_min_proto_version(ctx);
+}
+
+/* Never lets OpenSSL fall back to its terminal prompt: without a Go callback
+ * the request is refused, and the load fails with "bad password read". */
+static int shim_pem_password(char *buf, int size, int rwflag, void *u)
+{
+	(void)rwflag;
+	if (u == NULL)
+		return -1;
+	return sslctxPasswordCallback((uintptr_t)u, buf, size);
+}
+
+/* Runs a loader with our password callback, then restores the context's own. */
+#define WITH_PASSWORD(ctx, pw, call)                                            \
+	do {                                                                    \
+		pem_password_cb *old_cb = SSL_CTX_get_default_passwd_cb(ctx);   \
+		void *old_u = SSL_CTX_get_default_passwd_cb_userdata(ctx);      \
+		SSL_CTX_set_default_passwd_cb(ctx, shim_pem_password);          \
+		SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)(pw));      \
+		call;                                                           \
+		SSL_CTX_set_default_passwd_cb(ctx, old_cb);                     \
+		SSL_CTX_set_default_passwd_cb_userdata(ctx, old_u);             \
+	} while (0)
+
+int shim_ctx_use_certificate_chain_file(SSL_CTX *ctx, const char *path, uintptr_t pw, shim_errq *q)
+{
+	int r;
+
+	shim_begin();
+	WITH_PASSWORD(ctx, pw, r = SSL_CTX_use_certificate_chain_file(ctx, path));
+	shim_capture(q);
+	return r;
+}
+
+int shim_ctx_use_private_key_file(SSL_CTX *ctx, const char *path, uintptr_t pw, shim_errq *q)
+{
+	int r;
+
+	shim_begin();
+	WITH_PASSWORD(ctx, pw, r = SSL_CTX_use_PrivateKey_file(ctx, path, SSL_FILETYPE_PEM));
+	shim_capture(q);
+	return r;
+}
+
+int shim_ctx_check_private_key(SSL_CTX *ctx, shim_errq *q)
+{
+	int r;
+
+	shim_begin();
+	r = SSL_CTX_check_private_key(ctx);
+	shim_capture(q);
+	return r;
+}
+
+int shim_ctx_load_verify_locations(SSL_CTX *ctx, const char *file, const char *dir, shim_errq *q)
+{
+	int r;
+
+	shim_begin();
+	r = SSL_CTX_load_verify_locations(ctx, file, dir);
+	shim_capture(q);
+	return r;
+}
+
+/* Python's _add_ca_certs, step for step, so the same input fails the same way. */
+int shim_ctx_add_ca_data(SSL_CTX *ctx, const void *data, size_t len, int pem, int *loaded, shim_errq *q)
+{
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+	unsigned long err;
+	BIO *bio;
+	int ok = 1;
+
+	*loaded = 0;
+	shim_begin();
+	if (len > INT_MAX) {
+		shim_capture(q);
+		return 0;
+	}
+	bio = BIO_new_mem_buf(data, (int)len);
+	if (bio == NULL) {
+		shim_capture(q);
+		return 0;
+	}
+	for (;;) {
+		X509 *cert = pem ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : d2i_X509_bio(bio, NULL);
+		int r;
+
+		if (cert == NULL)
+			break;
+		r = X509_STORE_add_cert(store, cert);
+		X509_free(cert);
+		if (!r) {
+			err = ERR_peek_last_error();
+			if (ERR_GET_LIB(err) == ERR_LIB_X509 &&
+			    ERR_GET_REASON(err) == X509_R_CERT_ALREADY_IN_HASH_TABLE) {
+				ERR_clear_error();
+			} else {
+				break;
+			}
+		}
+		(*loaded)++;
+	}
+	BIO_free(bio);
+	err = ERR_peek_last_error();
+	if (*loaded > 0 && ((!pem && ERR_GET_LIB(err) == ERR_LIB_ASN1 &&
+	                     ERR_GET_REASON(err) == ASN1_R_HEADER_TOO_LONG) ||
+	                    (pem && ERR_GET_LIB(err) == ERR_LIB_PEM &&
+	                     ERR_GET_REASON(err) == PEM_R_NO_START_LINE))) {
+		/* The end of the input, not an error. */
+		ERR_clear_error();
+	} else if (*loaded == 0 || err != 0) {
+		ok = 0;
+	}
+	shim_capture(q);
+	return ok;
+}
+
+int shim_ctx_set_default_verify_paths(SSL_CTX *ctx, shim_errq *q)
+{
+	int r;
+
+	shim_begin();
+	r = SSL_CTX_set_default_verify_paths(ctx);
+	shim_capture(q);
+	return r;
+}
+
+int shim_ctx_set_alpn(SSL_CTX *ctx, const unsigned char *wire, size_t len, shim_errq *q)
+{
+	shim_alpn *fresh, *old;
+
+	shim_begin();
+	if (len > UINT_MAX || SSL_CTX_set_alpn_protos(ctx, wire, (unsigned int)len) != 0) {
+		shim_capture(q);
+		return 0;
+	}
+	fresh = shim_alpn_dup(wire, len);
+	if (fresh == NULL) {
+		shim_capture(q);
+		return 0;
+	}
+	old = SSL_CTX_get_ex_data(ctx, ctx_idx);
+	if (!SSL_CTX_set_ex_data(ctx, ctx_idx, fresh)) {
+		shim_alpn_free(fresh);
+		shim_capture(q);
+		return 0;
+	}
+	shim_alpn_free(old);
+	SSL_CTX_set_alpn_select_cb(ctx, shim_alpn_select, NULL);
+	shim_capture(q);
+	return 1;
+}
+
+long shim_ctx_sess_stat(SSL_CTX *ctx, int which)
+{
+	switch (which) {
+	case 0: return SSL_CTX_sess_number(ctx);
+	case 1: return SSL_CTX_sess_connect(ctx);
+	case 2: return SSL_CTX_sess_connect_good(ctx);
+	case 3: return SSL_CTX_sess_connect_renegotiate(ctx);
+	case 4: return SSL_CTX_sess_accept(ctx);
+	case 5: return SSL_CTX_sess_accept_good(ctx);
+	case 6: return SSL_CTX_sess_accept_renegotiate(ctx);
+	case 7: return SSL_CTX_sess_hits(ctx);
+	case 8: return SSL_CTX_sess_misses(ctx);
+	case 9: return SSL_CTX_sess_timeouts(ctx);
+	case 10: return SSL_CTX_sess_cache_full(ctx);
+	}
+	return 0;
+}
+
+unsigned long shim_ctx_get_verify_flags(SSL_CTX *ctx)
+{
+	return X509_VERIFY_PARAM_get_flags(SSL_CTX_get0_param(ctx));
+}
+
+int shim_ctx_set_verify_flags(SSL_CTX *ctx, unsigned long set, unsigned long clear, shim_errq *q)
+{
+	X509_VERIFY_PARAM *param = SSL_CTX_get0_param(ctx);
+	int r = 1;
+
+	shim_begin();
+	if (clear && !X509_VERIFY_PARAM_clear_flags(param, clear))
+		r = 0;
+	if (r && set && !X509_VERIFY_PARAM_set_flags(param, set))
+		r = 0;
+	shim_capture(q);
+	return r;
+}
+
+int shim_ctx_set_hostflags(SSL_CTX *ctx, unsigned int flags)
+{
+	X509_VERIFY_PARAM_set_hostflags(SSL_CTX_get0_param(ctx), flags);
+	return 1;
+}
+
+STACK_OF(X509) *shim_ctx_store_certs(SSL_CTX *ctx, int *crls, shim_errq *q)
+{
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+	STACK_OF(X509_OBJECT) *objs;
+	STACK_OF(X509) *out;
+	int i;
+
+	*crls = 0;
+	shim_begin();
+	out = sk_X509_new_null();
+	if (out == NULL) {
+		shim_capture(q);
+		return NULL;
+	}
+	/* capath lookups add certificates to the store during handshakes on
+	 * other threads; the store lock makes the walk safe. */
+	if (!X509_STORE_lock(store)) {
+		sk_X509_free(out);
+		shim_capture(q);
+		return NULL;
+	}
+	objs = X509_STORE_get0_objects(store);
+	for (i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+		X509_OBJECT *obj = sk_X509_OBJECT_value(objs, i);
+		X509 *x;
+
+		switch (X509_OBJECT_get_type(obj)) {
+		case X509_LU_X509:
+			x = X509_OBJECT_get0_X509(obj);
+			if (!X509_up_ref(x))
+				break;
+			if (!sk_X509_push(out, x))
+				X509_free(x);
+			break;
+		case X509_LU_CRL:
+			(*crls)++;
+			break;
+		default:
+			break;
+		}
+	}
+	X509_STORE_unlock(store);
+	shim_capture(q);
+	return out;
+}
+
+SSL *shim_ctx_cipher_probe(SSL_CTX *ctx, shim_errq *q)
+{
+	SSL *ssl;
+
+	shim_begin();
+	ssl = SSL_new(ctx);
+	shim_capture(q);
+	return ssl;
+}
+
+int shim_cipher_count(SSL *ssl)
+{
+	STACK_OF(SSL_CIPHER) *sk = SSL_get_ciphers(ssl);
+
+	return sk == NULL ? 0 : sk_SSL_CIPHER_num(sk);
+}
+
+const SSL_CIPHER *shim_cipher_at(SSL *ssl, int i)
+{
+	return sk_SSL_CIPHER_value(SSL_get_ciphers(ssl), i);
+}
+
+void shim_cipher_describe(const SSL_CIPHER *c, char *buf, int cap)
+{
+	size_t len;
+
+	buf[0] = '\0';
+	SSL_CIPHER_description(c, buf, cap - 1);
+	len = strlen(buf);
+	/* Python strips the newline OpenSSL ends the description with. */
+	if (len > 1 && buf[len - 1] == '\n')
+		buf[len - 1] = '\0';
+}
+
+int shim_ctx_set_num_tickets(SSL_CTX *ctx, size_t n, shim_errq *q)
+{
+	int r;
+
+	shim_begin();
+	r = SSL_CTX_set_num_tickets(ctx, n);
+	shim_capture(q);
+	return r;
+}
+
+size_t shim_ctx_get_num_tickets(SSL_CTX *ctx)
+{
+	return SSL_CTX_get_num_tickets(ctx);
+}
+
+int shim_ctx_security_level(SSL_CTX *ctx)
+{
+	return SSL_CTX_get_security_level(ctx);
+}
+
+/* ---- SSL over memory BIOs ---- */
+
+static BIO *shim_mem_bio(void)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+
+	if (b == NULL)
+		return NULL;
+	if (!BIO_set_ex_data(b, bio_idx, (void *)1)) {
+		BIO_free(b);
+		return NULL;
+	}
+	__atomic_fetch_add(&live_bio, 1, __ATOMIC_RELAXED);
+	return b;
+}
+
+SSL *shim_ssl_new(SSL_CTX *ctx, int server, shim_errq *q)
+{
+	shim_alpn *ctxalpn, *alpn;
+	BIO *rbio = NULL, *wbio = NULL;
+	SSL *ssl;
+
+	shim_begin();
+	ssl = SSL_new(ctx);
+	if (ssl == NULL)
+		goto fail;
+	ctxalpn = SSL_CTX_get_ex_data(ctx, ctx_idx);
+	alpn = ctxalpn ? shim_alpn_dup(ctxalpn->alpn, ctxalpn->alpn_len) : shim_alpn_dup(NULL, 0);
+	if (alpn == NULL || !SSL_set_ex_data(ssl, ssl_idx, alpn)) {
+		shim_alpn_free(alpn);
+		SSL_free(ssl);
+		ssl = NULL;
+		goto fail;
+	}
+	__atomic_fetch_add(&live_ssl, 1, __ATOMIC_RELAXED);
+	rbio = shim_mem_bio();
+	wbio = shim_mem_bio();
+	if (rbio == NULL || wbio == NULL)
+		goto fail;
+	/* An empty read BIO means "no data yet", until the transport ends. */
+	BIO_set_mem_eof_return(rbio, -1);
+	BIO_set_mem_eof_return(wbio, -1);
+	SSL_set_bio(ssl, rbio, wbio);
+	/* AUTO_RETRY: a read that meets a post-handshake message (a TLS 1.3
+	 * ticket) goes on to the next record instead of asking to be called again. */
+	SSL_set_mode(ssl, SSL_MODE_AUTO_RETRY | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (server)
+		SSL_set_accept_state(ssl);
+	else
+		SSL_set_connect_state(ssl);
+	shim_capture(q);
+	return ssl;
+fail:
+	BIO_free(rbio);
+	BIO_free(wbio);
+	SSL_free(ssl);
+	shim_capture(q);
+	return NULL;
+}
+
+int shim_ssl_set_hostname(SSL *ssl, const char *name, int check, int *is_ip, shim_errq *q)
+{
+	ASN1_OCTET_STRING *ip;
+	int r = 1;
+
+	shim_begin();
+	ip = a2i_IPADDRESS(name);
+	ERR_clear_error();
+	*is_ip = ip != NULL;
+	if (ip == NULL && !SSL_set_tlsext_host_name(ssl, name))
+		r = 0;
+	if (r && check) {
+		X509_VERIFY_PARAM *param = SSL_get0_param(ssl);
+
+		if (ip == NULL)
+			r = X509_VERIFY_PARAM_set1_host(param, name, strlen(name));
+		else
+			r = X509_VERIFY_PARAM_set1_ip(param, ASN1_STRING_get0_data(ip),
+			                              (size_t)ASN1_STRING_length(ip));
+	}
+	ASN1_OCTET_STRING_free(ip);
+	shim_capture(q);
+	return r;
+}
+
+int shim_ssl_set_session(SSL *ssl, SSL_SESSION *sess, shim_errq *q)
+{
+	int r;
+
+	shim_begin();
+	r = SSL_set_session(ssl, sess);
+	shim_capture(q);
+	return r;
+}
+
+static void shim_io_drain(BIO *wbio, unsigned char *out, size_t out_cap, shim_io *r)
+{
+	while (r->out_len < out_cap) {
+		size_t want = out_cap - r->out_len;
+		int got;
+
+		if (want > INT_MAX)
+			want = INT_MAX;
+		got = BIO_read(wbio, out + r->out_len, (int)want);
+		if (got <= 0)
+			break;
+		r->out_len += (size_t)got;
+	}
+	r->out_left = BIO_ctrl_pending(wbio);
+}
+
+void shim_ssl_io(SSL *ssl, int op, const unsigned char *in, size_t in_len, int eof,
+                 unsigned char *buf, size_t buf_len,
+                 unsigned char *out, size_t out_cap, shim_io *r)
+{
+	BIO *rbio = SSL_get_rbio(ssl);
+	BIO *wbio = SSL_get_wbio(ssl);
+
+	r->ret = 1;
+	r->ssl_error = SSL_ERROR_NONE;
+	r->n = 0;
+	r->out_len = 0;
+	r->errq.n = 0;
+	r->errq.dropped = 0;
+	shim_begin();
+	while (in_len > 0) {
+		int chunk = in_len > INT_MAX ? INT_MAX : (int)in_len;
+		int w = BIO_write(rbio, in, chunk);
+
+		if (w <= 0) {
+			/* Only an allocation failure stops a memory BIO. */
+			r->ret = -1;
+			r->ssl_error = SSL_ERROR_SSL;
+			shim_capture(&r->errq);
+			goto out;
+		}
+		in += w;
+		in_len -= (size_t)w;
+	}
+	if (eof)
+		BIO_set_mem_eof_return(rbio, 0);
+	switch (op) {
+	case SHIM_OP_HANDSHAKE:
+		r->ret = SSL_do_handshake(ssl);
+		break;
+	case SHIM_OP_READ:
+		r->ret = SSL_read_ex(ssl, buf, buf_len, &r->n);
+		break;
+	case SHIM_OP_WRITE:
+		r->ret = SSL_write_ex(ssl, buf, buf_len, &r->n);
+		break;
+	case SHIM_OP_SHUTDOWN:
+		r->ret = SSL_shutdown(ssl);
+		break;
+	default:
+		break;
+	}
+	if (op != SHIM_OP_NONE && r->ret <= 0)
+		r->ssl_error = SSL_get_error(ssl, r->ret);
+	if (ERR_peek_error() != 0 || r->ssl_error == SSL_ERROR_SYSCALL)
+		shim_capture(&r->errq);
+out:
+	shim_io_drain(wbio, out, out_cap, r);
+	r->shutdown = SSL_get_shutdown(ssl);
+	r->finished = SSL_is_init_finished(ssl);
+}
+
+size_t shim_ssl_take_input(SSL *ssl, unsigned char *buf, size_t cap)
+{
+	BIO *rbio = SSL_get_rbio(ssl);
+	size_t got = 0;
+
+	while (got < cap) {
+		size_t want = cap - got;
+		int n;
+
+		if (want > INT_MAX)
+			want = INT_MAX;
+		n = BIO_read(rbio, buf + got, (int)want);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return got;
+}
+
+size_t shim_ssl_input_pending(SSL *ssl)
+{
+	return BIO_ctrl_pending(SSL_get_rbio(ssl));
+}
+
+long shim_ssl_get_verify_result(SSL *ssl)
+{
+	return SSL_get_verify_result(ssl);
+}
+
+/* Python's shared_ciphers: the server's list, in its order, filtered by the
+ * client's offer. NULL-free on the client side, where there is no offer. */
+int shim_ssl_shared_ciphers(SSL *ssl, const SSL_CIPHER **out, int cap)
+{
+	STACK_OF(SSL_CIPHER) *server = SSL_get_ciphers(ssl);
+	STACK_OF(SSL_CIPHER) *client = SSL_get_client_ciphers(ssl);
+	int i, n = 0;
+
+	if (server == NULL || client == NULL)
+		return -1;
+	for (i = 0; i < sk_SSL_CIPHER_num(server); i++) {
+		const SSL_CIPHER *c = sk_SSL_CIPHER_value(server, i);
+
+		if (sk_SSL_CIPHER_find(client, c) < 0)
+			continue;
+		if (n < cap)
+			out[n] = c;
+		n++;
+	}
+	return n;
+}
+
+void shim_ssl_alpn_selected(SSL *ssl, const unsigned char **data, unsigned int *len)
+{
+	SSL_get0_alpn_selected(ssl, data, len);
+}
+
+const char *shim_ssl_servername(SSL *ssl)
+{
+	return SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+}
+
+STACK_OF(X509) *shim_ssl_peer_chain(SSL *ssl)
+{
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+
+	/* A copy with its own references: the SSL may be freed before the caller is done. */
+	return chain == NULL ? NULL : X509_chain_up_ref(chain);
+}
+
+uint16_t shim_cipher_protocol_id(const SSL_CIPHER *c)
+{
+	return SSL_CIPHER_get_protocol_id(c);
+}
+
+/* ---- certificates ---- */
+
+X509 *shim_x509_from_der(const unsigned char *der, size_t len, shim_errq *q)
+{
+	const unsigned char *p = der;
+	X509 *x;
+
+	shim_begin();
+	x = len > LONG_MAX ? NULL : d2i_X509(NULL, &p, (long)len);
+	shim_capture(q);
+	return x;
+}
+
+X509 *shim_x509_read_pem_file(const char *path, int *opened, shim_errq *q)
+{
+	X509 *x = NULL;
+	BIO *bio;
+
+	shim_begin();
+	*opened = 0;
+	bio = BIO_new(BIO_s_file());
+	if (bio != NULL && BIO_read_filename(bio, path) > 0) {
+		*opened = 1;
+		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	}
+	shim_capture(q);
+	BIO_free(bio);
+	return x;
+}
+
+X509 *shim_x509_from_pem(const void *pem, size_t len, shim_errq *q)
+{
+	X509 *x = NULL;
+	BIO *bio;
+
+	shim_begin();
+	bio = len > INT_MAX ? NULL : BIO_new_mem_buf(pem, (int)len);
+	if (bio != NULL)
+		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	shim_capture(q);
+	return x;
+}
+
+int shim_x509_to_der(X509 *x, unsigned char **der, shim_errq *q)
+{
+	int n;
+
+	shim_begin();
+	*der = NULL;
+	n = i2d_X509(x, der);
+	shim_capture(q);
+	return n;
+}
+
+/* Prints with an OpenSSL printer into a memory BIO and reads one line back,
+ * the way Python's _decode_certificate does. */
+static int shim_print_line(int (*print)(BIO *, const void *), const void *arg, char *buf, int cap)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	int n = -1;
+
+	buf[0] = '\0';
+	if (bio == NULL)
+		return -1;
+	if (print(bio, arg) >= 0)
+		n = BIO_gets(bio, buf, cap - 1);
+	BIO_free(bio);
+	ERR_clear_error();
+	return n < 0 ? -1 : n;
+}
+
+static int print_integer(BIO *b, const void *a) { return i2a_ASN1_INTEGER(b, a); }
+static int print_time(BIO *b, const void *a) { return ASN1_TIME_print(b, a); }
+
+int shim_x509_serial(X509 *x, char *buf, int cap)
+{
+	return shim_print_line(print_integer, X509_get0_serialNumber(x), buf, cap);
+}
+
+int shim_x509_not_before(X509 *x, char *buf, int cap)
+{
+	return shim_print_line(print_time, X509_get0_notBefore(x), buf, cap);
+}
+
+int shim_x509_not_after(X509 *x, char *buf, int cap)
+{
+	return shim_print_line(print_time, X509_get0_notAfter(x), buf, cap);
+}
+
+int shim_x509_check_ca(X509 *x)
+{
+	int r = X509_check_ca(x);
+
+	ERR_clear_error();
+	return r;
+}
+
+int shim_x509_stack_num(STACK_OF(X509) *sk) { return sk_X509_num(sk); }
+X509 *shim_x509_stack_value(STACK_OF(X509) *sk, int i) { return sk_X509_value(sk, i); }
+void shim_x509_stack_free(STACK_OF(X509) *sk) { sk_X509_free(sk); }
+
+int shim_name_entry_count(X509_NAME *name)
+{
+	return X509_NAME_entry_count(name);
+}
+
+int shim_name_entry_get(X509_NAME *name, int i, shim_name_entry *e, shim_errq *q)
+{
+	X509_NAME_ENTRY *entry;
+	int n;
+
+	shim_begin();
+	e->value = NULL;
+	e->value_len = 0;
+	entry = X509_NAME_get_entry(name, i);
+	if (entry == NULL) {
+		shim_capture(q);
+		return 0;
+	}
+	e->set = X509_NAME_ENTRY_set(entry);
+	n = OBJ_obj2txt(e->name, (int)sizeof(e->name), X509_NAME_ENTRY_get_object(entry), 0);
+	if (n < 0) {
+		shim_capture(q);
+		return 0;
+	}
+	if (n >= (int)sizeof(e->name))
+		n = (int)sizeof(e->name) - 1;
+	e->name_len = n;
+	n = ASN1_STRING_to_UTF8(&e->value, X509_NAME_ENTRY_get_data(entry));
+	if (n < 0) {
+		shim_capture(q);
+		return 0;
+	}
+	e->value_len = n;
+	shim_capture(q);
+	return 1;
+}
+
+GENERAL_NAMES *shim_x509_alt_names(X509 *x)
+{
+	GENERAL_NAMES *g = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+
+	/* An undecodable extension reads as absent, as in Python. */
+	ERR_clear_error();
+	return g;
+}
+
+int shim_general_names_count(GENERAL_NAMES *g)
+{
+	return sk_GENERAL_NAME_num(g);
+}
+
+int shim_general_name_get(GENERAL_NAMES *g, int i, shim_general_name *out, shim_errq *q)
+{
+	GENERAL_NAME *gn = sk_GENERAL_NAME_value(g, i);
+	ASN1_STRING *s = NULL;
+	int r = 1;
+
+	shim_begin();
+	out->data = NULL;
+	out->len = 0;
+	out->dirname = NULL;
+	out->text_len = 0;
+	out->text[0] = '\0';
+	if (gn == NULL) {
+		shim_capture(q);
+		return 0;
+	}
+	out->type = gn->type;
+	switch (gn->type) {
+	case GEN_DIRNAME:
+		out->dirname = gn->d.directoryName;
+		break;
+	case GEN_EMAIL:
+		s = gn->d.rfc822Name;
+		break;
+	case GEN_DNS:
+		s = gn->d.dNSName;
+		break;
+	case GEN_URI:
+		s = gn->d.uniformResourceIdentifier;
+		break;
+	case GEN_IPADD:
+		s = gn->d.iPAddress;
+		break;
+	case GEN_RID: {
+		int n = i2t_ASN1_OBJECT(out->text, (int)sizeof(out->text) - 1, gn->d.registeredID);
+
+		if (n < 0)
+			r = 0;
+		else
+			out->text_len = n;
+		break;
+	}
+	default: {
+		/* othername, X400Name, EdiPartyName: OpenSSL's own rendering. */
+		BIO *bio = BIO_new(BIO_s_mem());
+		int n = -1;
+
+		if (bio != NULL) {
+			GENERAL_NAME_print(bio, gn);
+			n = BIO_gets(bio, out->text, (int)sizeof(out->text) - 1);
+			BIO_free(bio);
+		}
+		if (n < 0)
+			r = 0;
+		else
+			out->text_len = n;
+		break;
+	}
+	}
+	if (s != NULL) {
+		out->data = ASN1_STRING_get0_data(s);
+		out->len = ASN1_STRING_length(s);
+	}
+	shim_capture(q);
+	return r;
+}
+
+void shim_general_names_free(GENERAL_NAMES *g)
+{
+	GENERAL_NAMES_free(g);
+}
+
+static int put_record(unsigned char *buf, int cap, int at, const unsigned char *data, int len)
+{
+	if (len < 0)
+		len = 0;
+	if (at + 4 + len <= cap) {
+		buf[at] = (unsigned char)(len >> 24);
+		buf[at + 1] = (unsigned char)(len >> 16);
+		buf[at + 2] = (unsigned char)(len >> 8);
+		buf[at + 3] = (unsigned char)len;
+		memcpy(buf + at + 4, data, (size_t)len);
+	}
+	return at + 4 + len;
+}
+
+int shim_x509_uri_list(X509 *x, int nid, unsigned char *buf, int cap)
+{
+	int at = 0, i, j;
+
+	if (nid != 0) {
+		AUTHORITY_INFO_ACCESS *info = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
+
+		for (i = 0; info != NULL && i < sk_ACCESS_DESCRIPTION_num(info); i++) {
+			ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(info, i);
+			ASN1_IA5STRING *uri;
+
+			if (OBJ_obj2nid(ad->method) != nid || ad->location->type != GEN_URI)
+				continue;
+			uri = ad->location->d.uniformResourceIdentifier;
+			at = put_record(buf, cap, at, uri->data, uri->length);
+		}
+		AUTHORITY_INFO_ACCESS_free(info);
+	} else {
+		STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+
+		for (i = 0; dps != NULL && i < sk_DIST_POINT_num(dps); i++) {
+			DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+			GENERAL_NAMES *gns;
+
+			/* Only full names hold URIs; an empty point is skipped (CVE-2019-5010). */
+			if (dp->distpoint == NULL || dp->distpoint->type != 0)
+				continue;
+			gns = dp->distpoint->name.fullname;
+			for (j = 0; j < sk_GENERAL_NAME_num(gns); j++) {
+				GENERAL_NAME *gn = sk_GENERAL_NAME_value(gns, j);
+				ASN1_IA5STRING *uri;
+
+				if (gn->type != GEN_URI)
+					continue;
+				uri = gn->d.uniformResourceIdentifier;
+				at = put_record(buf, cap, at, uri->data, uri->length);
+			}
+		}
+		sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	}
+	ERR_clear_error();
+	return at;
+}
+
+/* ---- module ---- */
+
+int shim_rand_bytes(unsigned char *buf, int n, shim_errq *q)
+{
+	int r;
+
+	shim_begin();
+	r = RAND_bytes(buf, n);
+	shim_capture(q);
+	return r;
+}
+
+int shim_has_sni(void)
+{
+#ifdef SSL_CTRL_SET_TLSEXT_HOSTNAME
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+int shim_has_alpn(void) { return 1; }
+
+int shim_has_tlsv1(void)
+{
+#if defined(TLS1_VERSION) && !defined(OPENSSL_NO_TLS1)
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+int shim_has_tlsv1_1(void)
+{
+#if defined(TLS1_1_VERSION) && !defined(OPENSSL_NO_TLS1_1)
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+int shim_has_tlsv1_2(void)
+{
+#if defined(TLS1_2_VERSION) && !defined(OPENSSL_NO_TLS1_2)
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+int shim_has_tlsv1_3(void)
+{
+#if defined(TLS1_3_VERSION) && !defined(OPENSSL_NO_TLS1_3)
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+int shim_has_sslv3(void)
+{
+#if defined(SSL3_VERSION) && !defined(OPENSSL_NO_SSL3)
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+int shim_has_sslv2(void) { return 0; }

@@ -1,0 +1,203 @@
+/*
+ * The C shim between package openssl and libssl.
+ *
+ * It holds what cgo cannot call directly (macros, callbacks) and, above all,
+ * every OpenSSL call that can fail. OpenSSL's error queue lives in the OS
+ * thread, and a goroutine may move to another thread between two cgo calls,
+ * so each fallible shim function clears the queue, makes the call, and copies
+ * the whole queue into a shim_errq before it returns: one crossing, one thread.
+ */
+#ifndef SSLCTX_SHIM_H
+#define SSLCTX_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+/* At most this many entries are kept; older ones beyond it are counted in dropped. */
+#define SHIM_ERRQ_MAX 16
+#define SHIM_ERR_DATA_MAX 256
+
+typedef struct {
+	unsigned long code;
+	int line;
+	const char *file; /* static storage inside libcrypto */
+	char data[SHIM_ERR_DATA_MAX];
+} shim_err_entry;
+
+/* The error queue of one call, oldest entry first, and errno right after it. */
+typedef struct {
+	int n;
+	int dropped;
+	int sys_errno;
+	shim_err_entry e[SHIM_ERRQ_MAX];
+} shim_errq;
+
+/* Runs once per process: ex_data indices for per-context and per-SSL C data. */
+int shim_init(void);
+
+/* ---- SSL_CTX ---- */
+
+enum {
+	SHIM_METHOD_TLS = 0,
+	SHIM_METHOD_TLS_CLIENT,
+	SHIM_METHOD_TLS_SERVER,
+	SHIM_METHOD_TLSv1,
+	SHIM_METHOD_TLSv1_1,
+	SHIM_METHOD_TLSv1_2,
+};
+
+SSL_CTX *shim_ctx_new(int method, shim_errq *q);
+int shim_ctx_set_cipher_list(SSL_CTX *ctx, const char *spec, shim_errq *q);
+int shim_ctx_set_ciphersuites(SSL_CTX *ctx, const char *spec, shim_errq *q);
+int shim_ctx_set_proto_version(SSL_CTX *ctx, int max, int version, shim_errq *q);
+int shim_ctx_get_proto_version(SSL_CTX *ctx, int max);
+/* pw is a handle for sslctxPasswordCallback, or 0 to refuse any password request. */
+int shim_ctx_use_certificate_chain_file(SSL_CTX *ctx, const char *path, uintptr_t pw, shim_errq *q);
+int shim_ctx_use_private_key_file(SSL_CTX *ctx, const char *path, uintptr_t pw, shim_errq *q);
+int shim_ctx_check_private_key(SSL_CTX *ctx, shim_errq *q);
+int shim_ctx_load_verify_locations(SSL_CTX *ctx, const char *file, const char *dir, shim_errq *q);
+/* Adds every certificate of data to the store; *loaded counts them. The queue
+ * keeps only what is a real failure (end of input is not). */
+int shim_ctx_add_ca_data(SSL_CTX *ctx, const void *data, size_t len, int pem, int *loaded, shim_errq *q);
+int shim_ctx_set_default_verify_paths(SSL_CTX *ctx, shim_errq *q);
+int shim_ctx_set_alpn(SSL_CTX *ctx, const unsigned char *wire, size_t len, shim_errq *q);
+long shim_ctx_sess_stat(SSL_CTX *ctx, int which);
+unsigned long shim_ctx_get_verify_flags(SSL_CTX *ctx);
+int shim_ctx_set_verify_flags(SSL_CTX *ctx, unsigned long set, unsigned long clear, shim_errq *q);
+int shim_ctx_set_hostflags(SSL_CTX *ctx, unsigned int flags);
+/* A snapshot of the store's certificates (each up-ref'd) and its CRL count. */
+STACK_OF(X509) *shim_ctx_store_certs(SSL_CTX *ctx, int *crls, shim_errq *q);
+/* A throwaway SSL from ctx, to read its cipher list as Python's get_ciphers does. */
+SSL *shim_ctx_cipher_probe(SSL_CTX *ctx, shim_errq *q);
+int shim_cipher_count(SSL *ssl);
+const SSL_CIPHER *shim_cipher_at(SSL *ssl, int i);
+void shim_cipher_describe(const SSL_CIPHER *c, char *buf, int cap);
+int shim_ctx_set_num_tickets(SSL_CTX *ctx, size_t n, shim_errq *q);
+size_t shim_ctx_get_num_tickets(SSL_CTX *ctx);
+int shim_ctx_security_level(SSL_CTX *ctx);
+
+/* ---- SSL over two memory BIOs ---- */
+
+SSL *shim_ssl_new(SSL_CTX *ctx, int server, shim_errq *q);
+/* Python's _ssl_configure_hostname: SNI unless name is an IP literal, and, when
+ * check is set, the name (or address) the peer's certificate must match.
+ * *is_ip tells which it was. */
+int shim_ssl_set_hostname(SSL *ssl, const char *name, int check, int *is_ip, shim_errq *q);
+int shim_ssl_set_session(SSL *ssl, SSL_SESSION *sess, shim_errq *q);
+
+enum {
+	SHIM_OP_NONE = 0, /* only feed input and collect output */
+	SHIM_OP_HANDSHAKE,
+	SHIM_OP_READ,
+	SHIM_OP_WRITE,
+	SHIM_OP_SHUTDOWN,
+};
+
+/* The outcome of one shim_ssl_io call. */
+typedef struct {
+	int ret;           /* return value of the SSL operation */
+	int ssl_error;     /* SSL_get_error(ssl, ret), or SSL_ERROR_NONE */
+	int shutdown;      /* SSL_get_shutdown after the operation */
+	int finished;      /* SSL_is_init_finished after the operation */
+	size_t n;          /* plaintext bytes read or written */
+	size_t out_len;    /* ciphertext copied into out */
+	size_t out_left;   /* ciphertext still queued in the write BIO */
+	shim_errq errq;
+} shim_io;
+
+/*
+ * One SSL operation in one crossing: feed in (ciphertext from the peer; eof
+ * marks the end of the transport), run op over buf, then move up to out_cap
+ * bytes of ciphertext produced for the peer into out.
+ */
+void shim_ssl_io(SSL *ssl, int op, const unsigned char *in, size_t in_len, int eof,
+                 unsigned char *buf, size_t buf_len,
+                 unsigned char *out, size_t out_cap, shim_io *r);
+/* Moves ciphertext not yet consumed by the SSL out of the read BIO. */
+size_t shim_ssl_take_input(SSL *ssl, unsigned char *buf, size_t cap);
+size_t shim_ssl_input_pending(SSL *ssl);
+long shim_ssl_get_verify_result(SSL *ssl);
+int shim_ssl_shared_ciphers(SSL *ssl, const SSL_CIPHER **out, int cap);
+void shim_ssl_alpn_selected(SSL *ssl, const unsigned char **data, unsigned int *len);
+const char *shim_ssl_servername(SSL *ssl);
+STACK_OF(X509) *shim_ssl_peer_chain(SSL *ssl);
+uint16_t shim_cipher_protocol_id(const SSL_CIPHER *c);
+
+/* ---- certificates ---- */
+
+X509 *shim_x509_from_der(const unsigned char *der, size_t len, shim_errq *q);
+/* Python's _test_decode_cert: *opened is 0 when the file could not be opened. */
+X509 *shim_x509_read_pem_file(const char *path, int *opened, shim_errq *q);
+/* Reads the first certificate of a PEM text; NULL with the queue when none. */
+X509 *shim_x509_from_pem(const void *pem, size_t len, shim_errq *q);
+int shim_x509_to_der(X509 *x, unsigned char **der, shim_errq *q);
+int shim_x509_serial(X509 *x, char *buf, int cap);
+int shim_x509_not_before(X509 *x, char *buf, int cap);
+int shim_x509_not_after(X509 *x, char *buf, int cap);
+int shim_x509_check_ca(X509 *x);
+int shim_x509_stack_num(STACK_OF(X509) *sk);
+X509 *shim_x509_stack_value(STACK_OF(X509) *sk, int i);
+/* Frees the stack, not the certificates in it. */
+void shim_x509_stack_free(STACK_OF(X509) *sk);
+
+/* One attribute of a distinguished name, as Python's _create_tuple_for_attribute reads it. */
+typedef struct {
+	int set;                 /* X509_NAME_ENTRY_set: entries of one RDN share it */
+	int name_len;            /* bytes of OBJ_obj2txt output in name */
+	char name[256];
+	unsigned char *value;    /* ASN1_STRING_to_UTF8 output; free with shim_free */
+	int value_len;
+} shim_name_entry;
+
+int shim_name_entry_count(X509_NAME *name);
+int shim_name_entry_get(X509_NAME *name, int i, shim_name_entry *e, shim_errq *q);
+
+/* One subjectAltName entry. */
+typedef struct {
+	int type;                     /* GEN_* */
+	const unsigned char *data;    /* DNS/email/URI/IP bytes, borrowed from the names */
+	int len;
+	X509_NAME *dirname;           /* GEN_DIRNAME, borrowed from the names */
+	int text_len;                 /* RID or GENERAL_NAME_print text in text */
+	char text[2048];
+} shim_general_name;
+
+/* NULL when the certificate has no (decodable) subjectAltName. */
+GENERAL_NAMES *shim_x509_alt_names(X509 *x);
+int shim_general_names_count(GENERAL_NAMES *g);
+int shim_general_name_get(GENERAL_NAMES *g, int i, shim_general_name *out, shim_errq *q);
+void shim_general_names_free(GENERAL_NAMES *g);
+
+/* URIs of the AIA entries with method nid, or of the CRL distribution points
+ * (nid 0), each NUL-free slice written as len-prefixed records into buf. */
+int shim_x509_uri_list(X509 *x, int nid, unsigned char *buf, int cap);
+
+/* ---- module ---- */
+
+int shim_rand_bytes(unsigned char *buf, int n, shim_errq *q);
+int shim_has_sni(void);
+int shim_has_alpn(void);
+int shim_has_tlsv1(void);
+int shim_has_tlsv1_1(void);
+int shim_has_tlsv1_2(void);
+int shim_has_tlsv1_3(void);
+int shim_has_sslv3(void);
+int shim_has_sslv2(void);
+void shim_free(void *p);
+
+/* Live objects, counted so leak tests can see every allocation come back. */
+long shim_live_ctx(void);
+long shim_live_ssl(void);
+long shim_live_bio(void);
+void shim_ctx_free(SSL_CTX *ctx);
+void shim_ssl_free(SSL *ssl);
+
+/* Implemented in Go (package openssl). */
+extern int sslctxPasswordCallback(uintptr_t handle, char *buf, int size);
+
+#endif

@@ -1,0 +1,388 @@
+package openssl
+
+/*
+#include "../cshim/shim.h"
+*/
+import "C"
+
+import (
+	"runtime"
+	"unsafe"
+)
+
+// Method selects the SSL_METHOD a Ctx is built on.
+type Method int
+
+// The methods a Ctx can be built on.
+const (
+	MethodTLS       Method = C.SHIM_METHOD_TLS        // TLS_method
+	MethodTLSClient Method = C.SHIM_METHOD_TLS_CLIENT // TLS_client_method
+	MethodTLSServer Method = C.SHIM_METHOD_TLS_SERVER // TLS_server_method
+	MethodTLSv1     Method = C.SHIM_METHOD_TLSv1      // TLSv1_method
+	MethodTLSv1_1   Method = C.SHIM_METHOD_TLSv1_1    // TLSv1_1_method
+	MethodTLSv1_2   Method = C.SHIM_METHOD_TLSv1_2    // TLSv1_2_method
+)
+
+// Verify modes for SetVerify (SSL_VERIFY_*).
+const (
+	VerifyNone             = int(C.SSL_VERIFY_NONE)
+	VerifyPeer             = int(C.SSL_VERIFY_PEER)
+	VerifyFailIfNoPeerCert = int(C.SSL_VERIFY_FAIL_IF_NO_PEER_CERT)
+)
+
+// Ctx owns an SSL_CTX. Its methods are not safe for concurrent use with
+// each other: the caller serialises them (the root package's Context does).
+type Ctx struct {
+	p       *C.SSL_CTX
+	cleanup runtime.Cleanup
+}
+
+// NewCtx creates an SSL_CTX (SSL_CTX_new) with a session id context and
+// SSL_MODE_RELEASE_BUFFERS, as Python's SSLContext does.
+func NewCtx(m Method) (*Ctx, error) {
+	var q C.shim_errq
+	p := C.shim_ctx_new(C.int(m), &q)
+	if p == nil {
+		return nil, newError("SSL_CTX_new", &q)
+	}
+	c := &Ctx{p: p}
+	c.cleanup = runtime.AddCleanup(c, func(p *C.SSL_CTX) { C.shim_ctx_free(p) }, p)
+	return c, nil
+}
+
+// Free drops this Ctx's reference to the SSL_CTX (SSL_CTX_free). SSL objects
+// made from it hold their own references and keep working. Free is
+// idempotent; the Ctx must not be used afterwards.
+func (c *Ctx) Free() {
+	if c.p == nil {
+		return
+	}
+	c.cleanup.Stop()
+	C.shim_ctx_free(c.p)
+	c.p = nil
+}
+
+// Options returns SSL_CTX_get_options.
+func (c *Ctx) Options() uint64 {
+	o := uint64(C.SSL_CTX_get_options(c.p))
+	runtime.KeepAlive(c)
+	return o
+}
+
+// SetOptions sets bits with SSL_CTX_set_options and returns the new value.
+func (c *Ctx) SetOptions(o uint64) uint64 {
+	r := uint64(C.SSL_CTX_set_options(c.p, C.uint64_t(o)))
+	runtime.KeepAlive(c)
+	return r
+}
+
+// ClearOptions clears bits with SSL_CTX_clear_options and returns the new value.
+func (c *Ctx) ClearOptions(o uint64) uint64 {
+	r := uint64(C.SSL_CTX_clear_options(c.p, C.uint64_t(o)))
+	runtime.KeepAlive(c)
+	return r
+}
+
+// SetVerify sets the verify mode without a callback (SSL_CTX_set_verify).
+func (c *Ctx) SetVerify(mode int) {
+	C.SSL_CTX_set_verify(c.p, C.int(mode), nil)
+	runtime.KeepAlive(c)
+}
+
+// VerifyMode returns SSL_CTX_get_verify_mode.
+func (c *Ctx) VerifyMode() int {
+	m := int(C.SSL_CTX_get_verify_mode(c.p))
+	runtime.KeepAlive(c)
+	return m
+}
+
+// SetCipherList calls SSL_CTX_set_cipher_list (TLS 1.2 and below).
+func (c *Ctx) SetCipherList(spec string) error {
+	s, err := cString(spec)
+	if err != nil {
+		return err
+	}
+	var q C.shim_errq
+	r := C.shim_ctx_set_cipher_list(c.p, charPtr(s), &q)
+	runtime.KeepAlive(c)
+	if r != 1 {
+		return newError("SSL_CTX_set_cipher_list", &q)
+	}
+	return nil
+}
+
+// SetCiphersuites calls SSL_CTX_set_ciphersuites (TLS 1.3).
+func (c *Ctx) SetCiphersuites(spec string) error {
+	s, err := cString(spec)
+	if err != nil {
+		return err
+	}
+	var q C.shim_errq
+	r := C.shim_ctx_set_ciphersuites(c.p, charPtr(s), &q)
+	runtime.KeepAlive(c)
+	if r != 1 {
+		return newError("SSL_CTX_set_ciphersuites", &q)
+	}
+	return nil
+}
+
+// SetMinProtoVersion calls SSL_CTX_set_min_proto_version; 0 means the lowest
+// version the library supports.
+func (c *Ctx) SetMinProtoVersion(v int) error { return c.setProtoVersion(false, v) }
+
+// SetMaxProtoVersion calls SSL_CTX_set_max_proto_version; 0 means the
+// highest version the library supports.
+func (c *Ctx) SetMaxProtoVersion(v int) error { return c.setProtoVersion(true, v) }
+
+func (c *Ctx) setProtoVersion(max bool, v int) error {
+	var q C.shim_errq
+	r := C.shim_ctx_set_proto_version(c.p, cBool(max), C.int(v), &q)
+	runtime.KeepAlive(c)
+	if r != 1 {
+		fn := "SSL_CTX_set_min_proto_version"
+		if max {
+			fn = "SSL_CTX_set_max_proto_version"
+		}
+		return newError(fn, &q)
+	}
+	return nil
+}
+
+// MinProtoVersion returns SSL_CTX_get_min_proto_version (0: no bound).
+func (c *Ctx) MinProtoVersion() int {
+	v := int(C.shim_ctx_get_proto_version(c.p, 0))
+	runtime.KeepAlive(c)
+	return v
+}
+
+// MaxProtoVersion returns SSL_CTX_get_max_proto_version (0: no bound).
+func (c *Ctx) MaxProtoVersion() int {
+	v := int(C.shim_ctx_get_proto_version(c.p, 1))
+	runtime.KeepAlive(c)
+	return v
+}
+
+// UseCertificateChainFile calls SSL_CTX_use_certificate_chain_file. pw is
+// consulted only if OpenSSL asks for a password; nil refuses such requests.
+func (c *Ctx) UseCertificateChainFile(path string, pw PasswordFunc) error {
+	return c.loadWithPassword("SSL_CTX_use_certificate_chain_file", path, pw,
+		func(p *C.char, h C.uintptr_t, q *C.shim_errq) C.int {
+			return C.shim_ctx_use_certificate_chain_file(c.p, p, h, q)
+		})
+}
+
+// UsePrivateKeyFile calls SSL_CTX_use_PrivateKey_file for a PEM key of any
+// type. pw is consulted only for an encrypted key; nil refuses to decrypt.
+func (c *Ctx) UsePrivateKeyFile(path string, pw PasswordFunc) error {
+	return c.loadWithPassword("SSL_CTX_use_PrivateKey_file", path, pw,
+		func(p *C.char, h C.uintptr_t, q *C.shim_errq) C.int {
+			return C.shim_ctx_use_private_key_file(c.p, p, h, q)
+		})
+}
+
+// PasswordError is returned when the PasswordFunc failed or its password
+// did not fit; Queue is what OpenSSL reported after the refusal.
+type PasswordError struct {
+	Err   error
+	Queue *Error
+}
+
+func (e *PasswordError) Error() string { return e.Err.Error() }
+func (e *PasswordError) Unwrap() error { return e.Err }
+
+func (c *Ctx) loadWithPassword(fn, path string, pw PasswordFunc,
+	call func(*C.char, C.uintptr_t, *C.shim_errq) C.int) error {
+	p, err := cString(path)
+	if err != nil {
+		return err
+	}
+	var q C.shim_errq
+	var r C.int
+	req := &passwordRequest{fn: pw}
+	req.with(func(h C.uintptr_t) { r = call(charPtr(p), h, &q) })
+	runtime.KeepAlive(c)
+	if r == 1 {
+		return nil
+	}
+	if req.err != nil {
+		return &PasswordError{Err: req.err, Queue: newError(fn, &q)}
+	}
+	return newError(fn, &q)
+}
+
+// CheckPrivateKey calls SSL_CTX_check_private_key.
+func (c *Ctx) CheckPrivateKey() error {
+	var q C.shim_errq
+	r := C.shim_ctx_check_private_key(c.p, &q)
+	runtime.KeepAlive(c)
+	if r != 1 {
+		return newError("SSL_CTX_check_private_key", &q)
+	}
+	return nil
+}
+
+// LoadVerifyLocations calls SSL_CTX_load_verify_locations; "" stands for NULL.
+func (c *Ctx) LoadVerifyLocations(file, dir string) error {
+	f, err := cOptString(file)
+	if err != nil {
+		return err
+	}
+	d, err := cOptString(dir)
+	if err != nil {
+		return err
+	}
+	var q C.shim_errq
+	r := C.shim_ctx_load_verify_locations(c.p, charPtr(f), charPtr(d), &q)
+	runtime.KeepAlive(c)
+	if r != 1 {
+		return newError("SSL_CTX_load_verify_locations", &q)
+	}
+	return nil
+}
+
+// AddCAData adds every certificate of data (PEM_read_bio_X509 or d2i_X509_bio
+// in a loop, then X509_STORE_add_cert) to the context's store, as Python's
+// cadata does. It returns how many were read; the end of the input is not an
+// error, but nothing read is.
+func (c *Ctx) AddCAData(data []byte, pem bool) (int, error) {
+	var q C.shim_errq
+	var loaded C.int
+	r := C.shim_ctx_add_ca_data(c.p, unsafe.Pointer(bytePtr(data)), C.size_t(len(data)), cBool(pem), &loaded, &q)
+	runtime.KeepAlive(c)
+	if r != 1 {
+		return int(loaded), newError("X509_STORE_add_cert", &q)
+	}
+	return int(loaded), nil
+}
+
+// SetDefaultVerifyPaths calls SSL_CTX_set_default_verify_paths.
+func (c *Ctx) SetDefaultVerifyPaths() error {
+	var q C.shim_errq
+	r := C.shim_ctx_set_default_verify_paths(c.p, &q)
+	runtime.KeepAlive(c)
+	if r != 1 {
+		return newError("SSL_CTX_set_default_verify_paths", &q)
+	}
+	return nil
+}
+
+// SetALPNProtos sets the protocols offered as a client (SSL_CTX_set_alpn_protos,
+// wire format) and accepted as a server (a selection callback preferring the
+// order of wire). SSL objects created later get a copy.
+func (c *Ctx) SetALPNProtos(wire []byte) error {
+	var q C.shim_errq
+	r := C.shim_ctx_set_alpn(c.p, bytePtr(wire), C.size_t(len(wire)), &q)
+	runtime.KeepAlive(c)
+	if r != 1 {
+		return newError("SSL_CTX_set_alpn_protos", &q)
+	}
+	return nil
+}
+
+// SessionStatNames are the SSL_CTX_sess_* counters, in SessionStats order.
+var SessionStatNames = [...]string{"number", "connect", "connect_good", "connect_renegotiate",
+	"accept", "accept_good", "accept_renegotiate", "hits", "misses", "timeouts", "cache_full"}
+
+// SessionStats returns the SSL_CTX_sess_* counters in SessionStatNames order.
+func (c *Ctx) SessionStats() [len(SessionStatNames)]int64 {
+	var s [len(SessionStatNames)]int64
+	for i := range s {
+		s[i] = int64(C.shim_ctx_sess_stat(c.p, C.int(i)))
+	}
+	runtime.KeepAlive(c)
+	return s
+}
+
+// VerifyFlags returns X509_VERIFY_PARAM_get_flags of the context's parameters.
+func (c *Ctx) VerifyFlags() uint64 {
+	f := uint64(C.shim_ctx_get_verify_flags(c.p))
+	runtime.KeepAlive(c)
+	return f
+}
+
+// SetVerifyFlags sets and clears X509_V_FLAG_* bits (X509_VERIFY_PARAM_set_flags/clear_flags).
+func (c *Ctx) SetVerifyFlags(set, clear uint64) error {
+	var q C.shim_errq
+	r := C.shim_ctx_set_verify_flags(c.p, C.ulong(set), C.ulong(clear), &q)
+	runtime.KeepAlive(c)
+	if r != 1 {
+		return newError("X509_VERIFY_PARAM_set_flags", &q)
+	}
+	return nil
+}
+
+// SetHostFlags calls X509_VERIFY_PARAM_set_hostflags on the context's parameters.
+func (c *Ctx) SetHostFlags(flags uint) {
+	C.shim_ctx_set_hostflags(c.p, C.uint(flags))
+	runtime.KeepAlive(c)
+}
+
+// Host-check flags for SetHostFlags.
+const (
+	HostFlagNoPartialWildcards  = uint(C.X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS)
+	HostFlagNeverCheckSubject   = uint(C.X509_CHECK_FLAG_NEVER_CHECK_SUBJECT)
+	HostFlagMultiLabelWildcards = uint(C.X509_CHECK_FLAG_MULTI_LABEL_WILDCARDS)
+)
+
+// StoreCerts returns the certificates in the context's X509_STORE, in the
+// store's order, and how many CRLs it holds, read under the store's lock.
+func (c *Ctx) StoreCerts() ([]*X509, int, error) {
+	var q C.shim_errq
+	var crls C.int
+	sk := C.shim_ctx_store_certs(c.p, &crls, &q)
+	runtime.KeepAlive(c)
+	if sk == nil {
+		return nil, 0, newError("X509_STORE_get0_objects", &q)
+	}
+	return takeX509Stack(sk), int(crls), nil
+}
+
+// Ciphers returns the cipher list an SSL made from this context would use
+// (SSL_get_ciphers), the list Python's get_ciphers describes.
+func (c *Ctx) Ciphers() ([]Cipher, error) {
+	var q C.shim_errq
+	ssl := C.shim_ctx_cipher_probe(c.p, &q)
+	runtime.KeepAlive(c)
+	if ssl == nil {
+		return nil, newError("SSL_new", &q)
+	}
+	defer C.shim_ssl_free(ssl)
+	n := int(C.shim_cipher_count(ssl))
+	out := make([]Cipher, n)
+	for i := range out {
+		out[i] = Cipher{p: C.shim_cipher_at(ssl, C.int(i))}
+	}
+	return out, nil
+}
+
+// SecurityLevel returns SSL_CTX_get_security_level.
+func (c *Ctx) SecurityLevel() int {
+	l := int(C.shim_ctx_security_level(c.p))
+	runtime.KeepAlive(c)
+	return l
+}
+
+// SetNumTickets calls SSL_CTX_set_num_tickets (TLS 1.3 tickets a server sends).
+func (c *Ctx) SetNumTickets(n int) error {
+	var q C.shim_errq
+	r := C.shim_ctx_set_num_tickets(c.p, C.size_t(n), &q)
+	runtime.KeepAlive(c)
+	if r != 1 {
+		return newError("SSL_CTX_set_num_tickets", &q)
+	}
+	return nil
+}
+
+// NumTickets returns SSL_CTX_get_num_tickets.
+func (c *Ctx) NumTickets() int {
+	n := int(C.shim_ctx_get_num_tickets(c.p))
+	runtime.KeepAlive(c)
+	return n
+}
+
+func cBool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,275 @@
+package openssl
+
+/*
+#include "../cshim/shim.h"
+*/
+import "C"
+
+import (
+	"runtime"
+	"unsafe"
+)
+
+// Op is an SSL operation run by SSL.Do.
+type Op int
+
+// The operations of SSL.Do.
+const (
+	OpNone      Op = C.SHIM_OP_NONE      // only feed input and collect output
+	OpHandshake Op = C.SHIM_OP_HANDSHAKE // SSL_do_handshake
+	OpRead      Op = C.SHIM_OP_READ      // SSL_read_ex
+	OpWrite     Op = C.SHIM_OP_WRITE     // SSL_write_ex
+	OpShutdown  Op = C.SHIM_OP_SHUTDOWN  // SSL_shutdown
+)
+
+// SSL owns an SSL object whose read and write sides are memory BIOs: it
+// never touches a file descriptor. Its methods are not safe for concurrent
+// use; the caller serialises them.
+type SSL struct {
+	p       *C.SSL
+	io      C.shim_io // written by every Do; kept here so Do allocates nothing
+	cleanup runtime.Cleanup
+}
+
+// NewSSL creates an SSL from c (SSL_new) with two memory BIOs, in client
+// (SSL_set_connect_state) or server (SSL_set_accept_state) mode.
+func (c *Ctx) NewSSL(server bool) (*SSL, error) {
+	var q C.shim_errq
+	p := C.shim_ssl_new(c.p, cBool(server), &q)
+	runtime.KeepAlive(c)
+	if p == nil {
+		return nil, newError("SSL_new", &q)
+	}
+	s := &SSL{p: p}
+	s.cleanup = runtime.AddCleanup(s, func(p *C.SSL) { C.shim_ssl_free(p) }, p)
+	return s, nil
+}
+
+// Free frees the SSL and its BIOs (SSL_free); idempotent.
+func (s *SSL) Free() {
+	if s.p == nil {
+		return
+	}
+	s.cleanup.Stop()
+	C.shim_ssl_free(s.p)
+	s.p = nil
+}
+
+// SetHostname sets SNI (unless name is an IP literal) and, with check, the
+// name or address the peer's certificate must match (X509_VERIFY_PARAM_set1_host
+// or X509_VERIFY_PARAM_set1_ip), as Python's _ssl_configure_hostname.
+func (s *SSL) SetHostname(name string, check bool) (isIP bool, err error) {
+	n, err := cString(name)
+	if err != nil {
+		return false, err
+	}
+	var q C.shim_errq
+	var ip C.int
+	r := C.shim_ssl_set_hostname(s.p, charPtr(n), cBool(check), &ip, &q)
+	runtime.KeepAlive(s)
+	if r != 1 {
+		return ip != 0, newError("SSL_set_tlsext_host_name", &q)
+	}
+	return ip != 0, nil
+}
+
+// Result is the outcome of one Do.
+type Result struct {
+	Ret      int    // return value of the operation
+	SSLError int    // SSL_get_error, or ErrorNone
+	N        int    // plaintext bytes read or written
+	Out      int    // ciphertext bytes placed in out
+	OutLeft  int    // ciphertext still queued in the write BIO
+	Shutdown int    // SSL_get_shutdown bits
+	Finished bool   // SSL_is_init_finished
+	Err      *Error // the error queue when the operation left one
+}
+
+// Do feeds in (ciphertext from the peer; eof once the transport has ended)
+// into the read BIO, runs op with buf (the plaintext to write, or the space
+// to read into), and copies up to len(out) bytes of ciphertext for the peer
+// into out — one C call. Nothing is allocated unless the queue holds errors.
+func (s *SSL) Do(op Op, in []byte, eof bool, buf []byte, out []byte) Result {
+	C.shim_ssl_io(s.p, C.int(op), bytePtr(in), C.size_t(len(in)), cBool(eof),
+		bytePtr(buf), C.size_t(len(buf)), bytePtr(out), C.size_t(len(out)), &s.io)
+	runtime.KeepAlive(s)
+	r := Result{
+		Ret:      int(s.io.ret),
+		SSLError: int(s.io.ssl_error),
+		N:        int(s.io.n),
+		Out:      int(s.io.out_len),
+		OutLeft:  int(s.io.out_left),
+		Shutdown: int(s.io.shutdown),
+		Finished: s.io.finished != 0,
+	}
+	if s.io.errq.n > 0 || r.SSLError == ErrorSyscall || r.SSLError == ErrorSSL {
+		r.Err = newError(opName(op), &s.io.errq)
+	}
+	return r
+}
+
+func opName(op Op) string {
+	switch op {
+	case OpHandshake:
+		return "SSL_do_handshake"
+	case OpRead:
+		return "SSL_read_ex"
+	case OpWrite:
+		return "SSL_write_ex"
+	case OpShutdown:
+		return "SSL_shutdown"
+	}
+	return "BIO_write"
+}
+
+// TakeInput moves ciphertext the SSL has not consumed out of the read BIO.
+func (s *SSL) TakeInput(buf []byte) int {
+	n := int(C.shim_ssl_take_input(s.p, bytePtr(buf), C.size_t(len(buf))))
+	runtime.KeepAlive(s)
+	return n
+}
+
+// InputPending returns the bytes waiting in the read BIO.
+func (s *SSL) InputPending() int {
+	n := int(C.shim_ssl_input_pending(s.p))
+	runtime.KeepAlive(s)
+	return n
+}
+
+// VerifyResult returns SSL_get_verify_result.
+func (s *SSL) VerifyResult() int {
+	r := int(C.shim_ssl_get_verify_result(s.p))
+	runtime.KeepAlive(s)
+	return r
+}
+
+// VerifyMode returns SSL_get_verify_mode.
+func (s *SSL) VerifyMode() int {
+	m := int(C.SSL_get_verify_mode(s.p))
+	runtime.KeepAlive(s)
+	return m
+}
+
+// PeerCertificate returns SSL_get1_peer_certificate, or nil.
+func (s *SSL) PeerCertificate() *X509 {
+	p := C.SSL_get1_peer_certificate(s.p)
+	runtime.KeepAlive(s)
+	if p == nil {
+		return nil
+	}
+	return newX509(p)
+}
+
+// PeerCertChain returns SSL_get_peer_cert_chain with its own references: on
+// a client it starts with the peer's certificate, on a server it does not.
+func (s *SSL) PeerCertChain() []*X509 {
+	sk := C.shim_ssl_peer_chain(s.p)
+	runtime.KeepAlive(s)
+	if sk == nil {
+		return nil
+	}
+	return takeX509Stack(sk)
+}
+
+// CurrentCipher returns SSL_get_current_cipher; Valid is false before a handshake.
+func (s *SSL) CurrentCipher() Cipher {
+	c := Cipher{p: C.SSL_get_current_cipher(s.p)}
+	runtime.KeepAlive(s)
+	return c
+}
+
+// SharedCiphers returns Python's shared_ciphers list: the server's ciphers
+// that the client offered; ok is false on a client.
+func (s *SSL) SharedCiphers() (ciphers []Cipher, ok bool) {
+	n := int(C.shim_ssl_shared_ciphers(s.p, nil, 0))
+	if n < 0 {
+		runtime.KeepAlive(s)
+		return nil, false
+	}
+	ptrs := make([]*C.SSL_CIPHER, n)
+	if n > 0 {
+		n = int(C.shim_ssl_shared_ciphers(s.p, &ptrs[0], C.int(n)))
+	}
+	runtime.KeepAlive(s)
+	ciphers = make([]Cipher, 0, n)
+	for _, p := range ptrs[:min(n, len(ptrs))] {
+		ciphers = append(ciphers, Cipher{p: p})
+	}
+	return ciphers, true
+}
+
+// Version returns SSL_get_version: "TLSv1.3".
+func (s *SSL) Version() string {
+	v := goStringOrEmpty(C.SSL_get_version(s.p))
+	runtime.KeepAlive(s)
+	return v
+}
+
+// ProtocolVersion returns SSL_version: the wire value of the negotiated version.
+func (s *SSL) ProtocolVersion() int {
+	v := int(C.SSL_version(s.p))
+	runtime.KeepAlive(s)
+	return v
+}
+
+// ALPNSelected returns SSL_get0_alpn_selected, or "".
+func (s *SSL) ALPNSelected() string {
+	var data *C.uchar
+	var n C.uint
+	C.shim_ssl_alpn_selected(s.p, &data, &n)
+	defer runtime.KeepAlive(s)
+	if data == nil || n == 0 {
+		return ""
+	}
+	return C.GoStringN((*C.char)(unsafe.Pointer(data)), C.int(n))
+}
+
+// ServerName returns SSL_get_servername: the SNI name sent or received.
+func (s *SSL) ServerName() string {
+	n := goStringOrEmpty(C.shim_ssl_servername(s.p))
+	runtime.KeepAlive(s)
+	return n
+}
+
+// Pending returns SSL_pending: decrypted bytes ready to be read.
+func (s *SSL) Pending() int {
+	n := int(C.SSL_pending(s.p))
+	runtime.KeepAlive(s)
+	return n
+}
+
+// SessionReused returns SSL_session_reused.
+func (s *SSL) SessionReused() bool {
+	r := C.SSL_session_reused(s.p) == 1
+	runtime.KeepAlive(s)
+	return r
+}
+
+// IsServer returns SSL_is_server.
+func (s *SSL) IsServer() bool {
+	r := C.SSL_is_server(s.p) == 1
+	runtime.KeepAlive(s)
+	return r
+}
+
+// Session returns SSL_get1_session, or nil when there is none.
+func (s *SSL) Session() *Session {
+	p := C.SSL_get1_session(s.p)
+	runtime.KeepAlive(s)
+	if p == nil {
+		return nil
+	}
+	return newSession(p)
+}
+
+// SetSession offers sess for resumption (SSL_set_session), before the handshake.
+func (s *SSL) SetSession(sess *Session) error {
+	var q C.shim_errq
+	r := C.shim_ssl_set_session(s.p, sess.p, &q)
+	runtime.KeepAlive(s)
+	runtime.KeepAlive(sess)
+	if r != 1 {
+		return newError("SSL_set_session", &q)
+	}
+	return nil
+}

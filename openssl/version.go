@@ -1,0 +1,60 @@
+package openssl
+
+/*
+#include "../cshim/shim.h"
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+*/
+import "C"
+
+import "unsafe"
+
+// Version returns OpenSSL_version(OPENSSL_VERSION) of the library linked at
+// run time: "OpenSSL 3.0.19 27 Jan 2026".
+func Version() string { return C.GoString(C.OpenSSL_version(C.OPENSSL_VERSION)) }
+
+// VersionNumber returns OpenSSL_version_num of the library linked at run time.
+func VersionNumber() uint64 { return uint64(C.OpenSSL_version_num()) }
+
+// Features compiled into the OpenSSL headers this package was built with.
+var (
+	HasSNI    = C.shim_has_sni() != 0
+	HasALPN   = C.shim_has_alpn() != 0
+	HasSSLv2  = C.shim_has_sslv2() != 0
+	HasSSLv3  = C.shim_has_sslv3() != 0
+	HasTLSv1  = C.shim_has_tlsv1() != 0
+	HasTLSv11 = C.shim_has_tlsv1_1() != 0
+	HasTLSv12 = C.shim_has_tlsv1_2() != 0
+	HasTLSv13 = C.shim_has_tlsv1_3() != 0
+)
+
+// RandStatus returns RAND_status() == 1.
+func RandStatus() bool { return C.RAND_status() == 1 }
+
+// RandBytes fills b with RAND_bytes.
+func RandBytes(b []byte) error {
+	for len(b) > 0 {
+		n := len(b)
+		if n > 1<<30 {
+			n = 1 << 30
+		}
+		var q C.shim_errq
+		if C.shim_rand_bytes((*C.uchar)(unsafe.Pointer(&b[0])), C.int(n), &q) != 1 {
+			return newError("RAND_bytes", &q)
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// RandAdd mixes seed into the generator's state with RAND_add.
+func RandAdd(seed []byte, entropy float64) {
+	for len(seed) > 0 {
+		n := len(seed)
+		if n > 1<<30 {
+			n = 1 << 30
+		}
+		C.RAND_add(unsafe.Pointer(&seed[0]), C.int(n), C.double(entropy))
+		seed = seed[n:]
+	}
+}
