@@ -1,0 +1,47 @@
+# sslctx: the commands everyone relies on. See README.md.
+GO ?= go
+FUZZTIME ?= 10s
+# Each fuzz target as package:Name; `make fuzz` runs every one for FUZZTIME.
+FUZZ_TARGETS = \
+	.:FuzzDecodeCertDER \
+	.:FuzzDecodeCertPEM \
+	.:FuzzPEMCertToDERCert \
+	.:FuzzCertTimeToSeconds \
+	.:FuzzSetCiphers \
+	.:FuzzMatchHostname
+
+.PHONY: test fmt-check vet generate demo bench fuzz docker
+
+## test: gofmt check, go vet, and every test under the race detector.
+test: fmt-check vet
+	$(GO) test -race -count=1 ./...
+
+fmt-check:
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+## generate: the shim digest and OpenSSL's error mnemonics, from the installed headers.
+generate:
+	$(GO) generate ./openssl
+
+## demo: a TLS server and client from this library, talking on loopback.
+demo:
+	$(GO) run ./cmd/sslctx demo
+
+## bench: the benchmarks.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: every fuzz target for FUZZTIME each (make fuzz FUZZTIME=60s).
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+## docker: build the image, which runs `make test` on Debian bookworm.
+docker:
+	docker build -t sslctx .
