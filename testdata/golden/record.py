@@ -6,9 +6,10 @@ Run after ../gen.sh (from any directory):
     python3 testdata/golden/record.py
 
 It rewrites certs.json, ciphers.json, errors.json, defaults.json,
-match_hostname.json and meta.json next to this file. Message texts lose
-CPython's " (_ssl.c:NNNN)" suffix, and the absolute path of testdata/ is
-replaced by "testdata" wherever a message quotes it.
+match_hostname.json and meta.json next to this file, and sockets.json
+through record_sockets.py. Message texts lose CPython's " (_ssl.c:NNNN)"
+suffix, and the absolute path of testdata/ is replaced by "testdata"
+wherever a message quotes it.
 """
 
 import json
@@ -507,6 +508,11 @@ def main():
     record_errors()
     record_defaults()
     record_match_hostname()
+    # TLS connections are recorded by their own script (sockets.json); run
+    # here too so that this one command re-records every golden file.
+    sys.dont_write_bytecode = True  # no __pycache__ in testdata/
+    import record_sockets
+    record_sockets.record_sockets()
 
 
 if __name__ == "__main__":
