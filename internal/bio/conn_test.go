@@ -1,0 +1,334 @@
+package bio
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// tcpPair returns both ends of a loopback TCP connection.
+func tcpPair(t *testing.T) (net.Conn, net.Conn) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := l.Accept()
+		accepted <- c
+	}()
+	a, err := net.Dial("tcp", l.Addr().String())
+	require.NoError(t, err)
+	b := <-accepted
+	require.NotNil(t, b)
+	t.Cleanup(func() { a.Close(); b.Close() })
+	return a, b
+}
+
+// handshake runs both handshakes at once, as two peers do.
+func handshake(t *testing.T, a, b *Conn) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, c := range []*Conn{a, b} {
+		wg.Add(1)
+		go func(c *Conn) {
+			defer wg.Done()
+			r, err := c.Run(OpHandshake, nil, true)
+			assert.NoError(t, err)
+			assert.Equal(t, Done, r.Status)
+		}(c)
+	}
+	wg.Wait()
+}
+
+func framePair(t *testing.T, ack bool) (*Conn, *Conn, *frameEngine, *frameEngine) {
+	ea, eb := newFramePair(ack)
+	na, nb := tcpPair(t)
+	a, b := New(na, ea), New(nb, eb)
+	handshake(t, a, b)
+	return a, b, ea, eb
+}
+
+func read(t *testing.T, c *Conn, n int) []byte {
+	t.Helper()
+	var got []byte
+	buf := make([]byte, 4096)
+	for len(got) < n {
+		r, err := c.Run(OpRead, buf, false)
+		require.NoError(t, err)
+		require.Equal(t, Done, r.Status)
+		got = append(got, buf[:r.N]...)
+	}
+	return got
+}
+
+func TestRun_EchoBothWays(t *testing.T) {
+	a, b, _, _ := framePair(t, false)
+	msg := bytes.Repeat([]byte("0123456789"), 1000)
+	r, err := a.Run(OpWrite, msg, true)
+	require.NoError(t, err)
+	assert.Equal(t, len(msg), r.N)
+	assert.Equal(t, msg, read(t, b, len(msg)))
+	_, err = b.Run(OpWrite, []byte("back"), true)
+	require.NoError(t, err)
+	assert.Equal(t, []byte("back"), read(t, a, 4))
+}
+
+// A Read waiting for the peer holds the reader's role only: a Write on the
+// same Conn goes through meanwhile.
+func TestRun_BlockedReadDoesNotBlockWrite(t *testing.T) {
+	a, b, _, _ := framePair(t, false)
+	readDone := make(chan []byte)
+	go func() {
+		buf := make([]byte, 100)
+		r, err := a.Run(OpRead, buf, false)
+		assert.NoError(t, err)
+		readDone <- buf[:r.N]
+	}()
+	time.Sleep(20 * time.Millisecond) // let the read block on the network
+	wrote := make(chan struct{})
+	go func() {
+		_, err := a.Run(OpWrite, []byte("ping"), true)
+		assert.NoError(t, err)
+		close(wrote)
+	}()
+	select {
+	case <-wrote:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Write waited for a Read blocked on the peer")
+	}
+	assert.Equal(t, []byte("ping"), read(t, b, 4))
+	_, err := b.Run(OpWrite, []byte("pong"), true)
+	require.NoError(t, err)
+	assert.Equal(t, []byte("pong"), <-readDone)
+}
+
+// Output produced by reads (acknowledgements) and by writes, from two
+// goroutines, reaches the peer in the order the engine produced it.
+func TestRun_OutputKeepsProductionOrder(t *testing.T) {
+	ea, eb := newFramePair(true)
+	na, nb := tcpPair(t)
+	a := New(na, ea)
+	peer := &frameReader{r: nb}
+	// The peer side is driven by hand: it sends data frames, which make a
+	// acknowledge while a also writes; every frame arrives in order.
+	go func() {
+		_, _ = a.Run(OpHandshake, nil, true)
+	}()
+	typ, _, _, err := peer.next()
+	require.NoError(t, err)
+	require.Equal(t, byte('H'), typ)
+	eb.emit('H', nil)
+	for i := 0; i < 200; i++ {
+		eb.emit('D', []byte("x"))
+	}
+	_, err = nb.Write(eb.out)
+	require.NoError(t, err)
+
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		got := 0
+		buf := make([]byte, 1)
+		for got < 200 {
+			r, err := a.Run(OpRead, buf, false)
+			if !assert.NoError(t, err) {
+				return
+			}
+			got += r.N
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 200; i++ {
+			_, err := a.Run(OpWrite, []byte("y"), true)
+			assert.NoError(t, err)
+		}
+	}()
+	acks, data := 0, 0
+	for acks < 200 || data < 200 {
+		typ, _, _, err := peer.next()
+		require.NoError(t, err, "after %d acks and %d data frames", acks, data)
+		switch typ {
+		case 'A':
+			acks++
+		case 'D':
+			data++
+		}
+	}
+	wg.Wait()
+}
+
+// Output a read produces while a writer holds the network is sent by that
+// writer, not left behind.
+func TestRun_ReadOutputSentByBusyWriter(t *testing.T) {
+	a, b, _, _ := framePair(t, true)
+	_, err := b.Run(OpWrite, []byte("z"), true)
+	require.NoError(t, err)
+	require.True(t, a.TryWriter(), "take the writer's role as a blocked write would")
+	buf := make([]byte, 1)
+	r, err := a.Run(OpRead, buf, false)
+	require.NoError(t, err)
+	require.Equal(t, 1, r.N)
+	assert.Positive(t, a.queued.Load(), "the acknowledgement waits for the writer")
+	require.NoError(t, a.sendLocked())
+	a.ReleaseWriter()
+	assert.Zero(t, a.queued.Load())
+}
+
+// The transport's end is told to the engine once; a later operation fails
+// without reading again.
+func TestRun_TransportEOF(t *testing.T) {
+	a, b, ea, _ := framePair(t, false)
+	b.NetConn().Close()
+	buf := make([]byte, 10)
+	r, err := a.Run(OpRead, buf, false)
+	require.NoError(t, err)
+	assert.Equal(t, Failed, r.Status)
+	assert.ErrorIs(t, r.Err, errPeerEOF)
+	r, err = a.Run(OpRead, buf, false)
+	require.NoError(t, err)
+	assert.Equal(t, Failed, r.Status)
+	assert.Equal(t, 1, ea.eofSeen)
+}
+
+// A read deadline returns the transport's timeout and leaves the Conn
+// usable.
+func TestRun_ReadTimeoutKeepsState(t *testing.T) {
+	a, b, _, _ := framePair(t, false)
+	require.NoError(t, a.NetConn().SetReadDeadline(time.Now().Add(20*time.Millisecond)))
+	_, err := a.Run(OpRead, make([]byte, 10), false)
+	var ne net.Error
+	require.ErrorAs(t, err, &ne)
+	assert.True(t, ne.Timeout())
+	require.NoError(t, a.NetConn().SetReadDeadline(time.Time{}))
+	_, err = b.Run(OpWrite, []byte("later"), true)
+	require.NoError(t, err)
+	assert.Equal(t, []byte("later"), read(t, a, 5))
+}
+
+// A write the peer does not take times out; what was not sent stays queued
+// and goes out, in order, with the next flush.
+func TestRun_WriteTimeoutKeepsUnsentBytes(t *testing.T) {
+	a, b, _, _ := framePair(t, false)
+	big := bytes.Repeat([]byte{'w'}, 8<<20)
+	require.NoError(t, a.NetConn().SetWriteDeadline(time.Now().Add(50*time.Millisecond)))
+	r, err := a.Run(OpWrite, big, true)
+	require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+	assert.Equal(t, len(big), r.N, "the engine took all of it")
+	assert.Positive(t, a.queued.Load())
+	require.NoError(t, a.NetConn().SetWriteDeadline(time.Time{}))
+	done := make(chan []byte)
+	go func() { done <- read(t, b, len(big)+4) }()
+	_, err = a.Run(OpWrite, []byte("tail"), true)
+	require.NoError(t, err)
+	got := <-done
+	assert.True(t, bytes.Equal(append(big, "tail"...), got), "the stream arrived whole and in order")
+}
+
+// Detach hands back the ciphertext that followed the close, untouched.
+func TestDetach_ReturnsUnconsumedInput(t *testing.T) {
+	a, b, _, eb := framePair(t, false)
+	// b sends close, then plain bytes, in one write: a's shutdown reads both.
+	eb.emit('C', nil)
+	eb.sentC = true
+	plain := []byte("PLAIN after close")
+	_, err := b.NetConn().Write(append(eb.out, plain...))
+	require.NoError(t, err)
+	eb.out = nil
+	for {
+		r, err := a.Run(OpShutdown, nil, true)
+		require.NoError(t, err)
+		require.NotEqual(t, Failed, r.Status)
+		if r.Ret == 1 {
+			break
+		}
+	}
+	rest, err := a.Detach()
+	require.NoError(t, err)
+	assert.Equal(t, plain, rest)
+	_, err = a.Run(OpRead, make([]byte, 1), false)
+	assert.ErrorIs(t, err, ErrReleased)
+}
+
+// Release from another goroutine ends a Run blocked on the network once the
+// transport is closed, without touching the engine again.
+func TestRelease_EndsBlockedRun(t *testing.T) {
+	a, _, ea, _ := framePair(t, false)
+	done := make(chan error)
+	go func() {
+		_, err := a.Run(OpRead, make([]byte, 10), false)
+		done <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	a.NetConn().Close()
+	a.Release()
+	select {
+	case err := <-done:
+		assert.Error(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run stayed blocked")
+	}
+	assert.True(t, ea.released)
+	_, err := a.Run(OpWrite, []byte("x"), true)
+	assert.ErrorIs(t, err, ErrReleased)
+}
+
+// The pump starts no goroutine of its own.
+func TestRun_NoGoroutines(t *testing.T) {
+	a, b, _, _ := framePair(t, false)
+	before := runtime.NumGoroutine()
+	for i := 0; i < 100; i++ {
+		_, err := a.Run(OpWrite, []byte("abc"), true)
+		require.NoError(t, err)
+		read(t, b, 3)
+	}
+	assert.LessOrEqual(t, runtime.NumGoroutine(), before)
+}
+
+// A network error that arrives with data is reported after the data is fed.
+func TestRun_DataThenError(t *testing.T) {
+	e := &frameEngine{mu: &sync.Mutex{}, seq: new(uint32), sentH: true, gotH: true}
+	var frame bytes.Buffer
+	peer := &frameEngine{mu: e.mu, seq: e.seq}
+	peer.emit('D', []byte("last words"))
+	frame.Write(peer.out)
+	c := New(&errAfterData{data: frame.Bytes()}, e)
+	buf := make([]byte, 64)
+	r, err := c.Run(OpRead, buf, false)
+	require.NoError(t, err)
+	assert.Equal(t, "last words", string(buf[:r.N]))
+	_, err = c.Run(OpRead, buf, false)
+	assert.ErrorIs(t, err, errReset)
+}
+
+var errReset = errors.New("connection reset")
+
+// errAfterData returns its data together with an error, as some transports do.
+type errAfterData struct {
+	net.Conn
+	data []byte
+}
+
+func (c *errAfterData) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, errReset
+	}
+	n := copy(p, c.data)
+	c.data = c.data[n:]
+	return n, errReset
+}
+
+func (c *errAfterData) Write(p []byte) (int, error) { return len(p), nil }
+
+var _ io.Reader = (*errAfterData)(nil)
