@@ -687,7 +687,9 @@ void shim_ssl_io(SSL *ssl, int op, const unsigned char *in, size_t in_len, int e
 	default:
 		break;
 	}
-	if (op != SHIM_OP_NONE && r->ret <= 0)
+	/* SSL_shutdown's 0 means "close_notify sent, the peer's not yet read":
+	 * progress, not failure, and SSL_get_error must not be asked about it. */
+	if (op != SHIM_OP_NONE && (r->ret < 0 || (r->ret == 0 && op != SHIM_OP_SHUTDOWN)))
 		r->ssl_error = SSL_get_error(ssl, r->ret);
 	if (ERR_peek_error() != 0 || r->ssl_error == SSL_ERROR_SYSCALL)
 		shim_capture(&r->errq);
@@ -763,6 +765,13 @@ STACK_OF(X509) *shim_ssl_peer_chain(SSL *ssl)
 	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
 
 	/* A copy with its own references: the SSL may be freed before the caller is done. */
+	return chain == NULL ? NULL : X509_chain_up_ref(chain);
+}
+
+STACK_OF(X509) *shim_ssl_verified_chain(SSL *ssl)
+{
+	STACK_OF(X509) *chain = SSL_get0_verified_chain(ssl);
+
 	return chain == NULL ? NULL : X509_chain_up_ref(chain);
 }
 

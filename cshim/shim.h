@@ -126,6 +126,7 @@ int shim_ssl_shared_ciphers(SSL *ssl, const SSL_CIPHER **out, int cap);
 void shim_ssl_alpn_selected(SSL *ssl, const unsigned char **data, unsigned int *len);
 const char *shim_ssl_servername(SSL *ssl);
 STACK_OF(X509) *shim_ssl_peer_chain(SSL *ssl);
+STACK_OF(X509) *shim_ssl_verified_chain(SSL *ssl);
 uint16_t shim_cipher_protocol_id(const SSL_CIPHER *c);
 
 /* ---- certificates ---- */

@@ -171,6 +171,18 @@ func (s *SSL) PeerCertChain() []*X509 {
 	return takeX509Stack(sk)
 }
 
+// VerifiedChain returns SSL_get0_verified_chain with its own references: the
+// chain from the peer's certificate to a trusted root that verification
+// built, or nil when no verification succeeded.
+func (s *SSL) VerifiedChain() []*X509 {
+	sk := C.shim_ssl_verified_chain(s.p)
+	runtime.KeepAlive(s)
+	if sk == nil {
+		return nil
+	}
+	return takeX509Stack(sk)
+}
+
 // CurrentCipher returns SSL_get_current_cipher; Valid is false before a handshake.
 func (s *SSL) CurrentCipher() Cipher {
 	c := Cipher{p: C.SSL_get_current_cipher(s.p)}

@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "cd2c1190255c9173e8d4bf0f06515b2f73d9630da215057c772ecf5cea6d84f3"
+const shimDigest = "dd5f2117df5a22e932bfa0e2e8f7838c1ff383a94554b733422fd64ee062647a"
