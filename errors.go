@@ -185,3 +185,79 @@ type CertificateError struct {
 
 // Error returns Python's message.
 func (e *CertificateError) Error() string { return e.Message }
+
+// Python's words for the outcomes of SSL operations (PySSL_SetError).
+const (
+	msgEOF        = "EOF occurred in violation of protocol"
+	msgZeroReturn = "TLS/SSL connection has been closed (EOF)"
+	msgSSLFailure = "A failure in the SSL library occurred"
+	msgSyscall    = "Some I/O error occurred"
+)
+
+// operationError builds the error Python's PySSL_SetError raises for a
+// failed SSL operation: the kind from SSL_get_error, library and reason
+// from the newest queue entry, a certificate verification failure with the
+// verify result, and OpenSSL 3's unexpected EOF as Python's SSLEOFError.
+// hostname is the name the client asked for, for Python's mismatch message.
+func operationError(ssl *openssl.SSL, r openssl.Result, hostname string) *Error {
+	e := &Error{Queue: queueOf(r.Err)}
+	last, hasLast := r.Err.Last()
+	if hasLast {
+		e.Library = last.Library
+		e.Reason = last.ReasonName
+		e.Message = last.Message
+	}
+	switch r.SSLError {
+	case openssl.ErrorZeroReturn:
+		e.Code, e.Message = ErrorZeroReturn, msgZeroReturn
+	case openssl.ErrorWantRead:
+		e.Code, e.Message = ErrorWantRead, "The operation did not complete (read)"
+	case openssl.ErrorWantWrite:
+		e.Code, e.Message = ErrorWantWrite, "The operation did not complete (write)"
+	case openssl.ErrorWantX509Lookup:
+		e.Code, e.Message = ErrorWantX509Lookup, "The operation did not complete (X509 lookup)"
+	case openssl.ErrorWantConnect:
+		e.Code, e.Message = ErrorWantConnect, "The operation did not complete (connect)"
+	case openssl.ErrorSyscall:
+		// Memory BIOs have no errno: an empty queue can only mean the
+		// transport ended, which Python reports as EOF.
+		e.Code = ErrorSyscall
+		if !hasLast {
+			e.Code, e.Message = ErrorEOF, msgEOF
+		}
+	case openssl.ErrorSSL:
+		e.Code = ErrorSSL
+		switch {
+		case !hasLast:
+			e.Message = msgSSLFailure
+		case last.Lib == openssl.LibSSL && last.Reason == openssl.ReasonUnexpectedEOF:
+			e.Code, e.Message = ErrorEOF, msgEOF
+		case last.Lib == openssl.LibSSL && last.Reason == openssl.ReasonCertificateVerifyFailed:
+			e.VerifyCode = ssl.VerifyResult()
+			switch e.VerifyCode {
+			case openssl.VerifyHostnameMismatch:
+				e.VerifyMessage = "Hostname mismatch, certificate is not valid for '" + hostname + "'."
+			case openssl.VerifyIPAddressMismatch:
+				e.VerifyMessage = "IP address mismatch, certificate is not valid for '" + hostname + "'."
+			default:
+				e.VerifyMessage = openssl.VerifyErrorString(e.VerifyCode)
+			}
+		}
+	default:
+		e.Code, e.Message = ErrorInvalidErrorCode, "Invalid error code"
+	}
+	return e
+}
+
+// IsCertificateVerificationError reports whether err is a failed
+// certificate verification: Python's SSLCertVerificationError.
+func (e *Error) IsCertificateVerificationError() bool {
+	return e.Library == "SSL" && e.Reason == "CERTIFICATE_VERIFY_FAILED"
+}
+
+// isRaggedEOF reports whether err is Python's SSLEOFError: the transport
+// ended without close_notify.
+func isRaggedEOF(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == ErrorEOF
+}

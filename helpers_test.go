@@ -1,0 +1,134 @@
+package ssl
+
+import (
+	"io"
+	"net"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// tcpPair returns the two ends of a loopback TCP connection, closed when the
+// test ends.
+func tcpPair(t testing.TB) (client, server net.Conn) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := l.Accept()
+		accepted <- c
+	}()
+	client, err = net.Dial("tcp", l.Addr().String())
+	require.NoError(t, err)
+	server = <-accepted
+	require.NotNil(t, server)
+	t.Cleanup(func() { client.Close(); server.Close() })
+	return client, server
+}
+
+// testServerContext is a ProtocolTLSServer context with the RSA test
+// certificate.
+func testServerContext(t testing.TB) *Context {
+	t.Helper()
+	c, err := NewContext(ProtocolTLSServer)
+	require.NoError(t, err)
+	require.NoError(t, c.LoadCertChain(td("server-rsa.pem"), td("server-rsa.key")))
+	return c
+}
+
+// testClientContext is a ProtocolTLSClient context trusting the test CA.
+func testClientContext(t testing.TB) *Context {
+	t.Helper()
+	c, err := NewContext(ProtocolTLSClient)
+	require.NoError(t, err)
+	require.NoError(t, c.LoadVerifyLocations(td("ca.pem"), ""))
+	return c
+}
+
+// endResult is what happened to one end of a connection.
+type endResult struct {
+	sock *Socket
+	err  error // from the wrap or the handshake
+}
+
+// handshakePair wraps both ends of a loopback connection and runs both
+// handshakes at once, as two peers do. Deadlines bound every wait.
+func handshakePair(t testing.TB, cctx, sctx *Context, copts, sopts []WrapOption) (client, server endResult) {
+	t.Helper()
+	cn, sn := tcpPair(t)
+	deadline := time.Now().Add(10 * time.Second)
+	cn.SetDeadline(deadline)
+	sn.SetDeadline(deadline)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	run := func(ctx *Context, nc net.Conn, opts []WrapOption, out *endResult) {
+		defer wg.Done()
+		s, err := ctx.WrapSocket(nc, append(opts, DoHandshakeOnConnect(false))...)
+		if err != nil {
+			out.err = err
+			return
+		}
+		out.sock = s
+		out.err = s.DoHandshake()
+		if out.err != nil {
+			// An application gives up on a failed connection: after a
+			// moment for the peer to read the alert, close it.
+			time.AfterFunc(time.Second, func() { nc.Close() })
+		}
+	}
+	go run(cctx, cn, copts, &client)
+	go run(sctx, sn, append([]WrapOption{ServerSide(true)}, sopts...), &server)
+	wg.Wait()
+	for _, e := range []endResult{client, server} {
+		if e.err == nil && e.sock != nil {
+			e.sock.SetDeadline(time.Now().Add(10 * time.Second))
+		}
+	}
+	return client, server
+}
+
+// connected returns a client and server Socket past their handshakes.
+func connected(t testing.TB, cctx, sctx *Context, copts ...WrapOption) (client, server *Socket) {
+	t.Helper()
+	if len(copts) == 0 {
+		copts = []WrapOption{ServerHostname("localhost")}
+	}
+	c, s := handshakePair(t, cctx, sctx, copts, nil)
+	require.NoError(t, c.err, "client handshake")
+	require.NoError(t, s.err, "server handshake")
+	c.sock.SetDeadline(time.Time{})
+	s.sock.SetDeadline(time.Time{})
+	t.Cleanup(func() { c.sock.Close(); s.sock.Close() })
+	return c.sock, s.sock
+}
+
+// noGoroutineLeak fails the test if goroutines started during it are still
+// running shortly after it ends.
+func noGoroutineLeak(t *testing.T) {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		deadline := time.Now().Add(5 * time.Second)
+		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := runtime.NumGoroutine(); n > before {
+			buf := make([]byte, 1<<20)
+			t.Errorf("%d goroutines left behind:\n%s", n-before, buf[:runtime.Stack(buf, true)])
+		}
+	})
+}
+
+// readAll reads exactly n bytes.
+func readN(t testing.TB, r io.Reader, n int) []byte {
+	t.Helper()
+	buf := make([]byte, n)
+	_, err := io.ReadFull(r, buf)
+	require.NoError(t, err)
+	return buf
+}

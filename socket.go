@@ -1,0 +1,639 @@
+package ssl
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sslctx/ssl/internal/bio"
+	"github.com/sslctx/ssl/openssl"
+)
+
+// writeChunk is the plaintext handed to SSL_write_ex at once: four full
+// records, encrypted in one C call and sent in one network write.
+const writeChunk = 4 * 16 * 1024
+
+// closeNotifyTimeout bounds how long Close waits to send close_notify to a
+// peer that does not read, as crypto/tls does.
+const closeNotifyTimeout = 5 * time.Second
+
+// Socket is a TLS connection over a net.Conn: Python's SSLSocket, an
+// OpenSSL SSL object whose ciphertext goes through memory BIOs, so OpenSSL
+// never touches a file descriptor.
+//
+// Socket implements net.Conn. Read and Write may be called at the same time
+// from two goroutines; a Read waiting for the peer never holds up a Write,
+// and Close from a third goroutine unblocks both. Deadlines are those of the
+// underlying connection: a timeout is the net.Error it returns, with
+// Timeout() true, and leaves the Socket usable for the next call.
+type Socket struct {
+	ctx        *Context
+	nc         net.Conn
+	conn       *bio.Conn
+	serverSide bool
+	hostname   string
+	suppress   bool
+
+	handshakeMu   sync.Mutex
+	handshakeDone atomic.Bool
+	handshakeErr  error // sticky once the handshake failed for good
+
+	readMu  sync.Mutex // one Read at a time
+	readEnd error      // io.EOF once the peer closed, then returned forever
+	writeMu sync.Mutex // one Write at a time, so writes never interleave
+
+	closed atomic.Bool // Close or Unwrap was called
+}
+
+// WrapSocket wraps conn in TLS with this Context's settings (Python's
+// SSLContext.wrap_socket, over SSL_new with two memory BIOs). Unless
+// DoHandshakeOnConnect(false) is given, the handshake runs before
+// WrapSocket returns; if it fails, conn is closed and the error returned.
+//
+// As in Python: ServerHostname is for clients only; a Context that checks
+// hostnames needs one; a ProtocolTLSServer context makes only servers and a
+// ProtocolTLSClient context only clients. The options of the module-level
+// WrapSocket (KeyFile, CertFile, ...) are refused.
+func (c *Context) WrapSocket(conn net.Conn, opts ...WrapOption) (*Socket, error) {
+	cfg := defaultWrapConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if len(cfg.legacy) > 0 {
+		return nil, invalidArgument("%s is an option of the module-level WrapSocket only", cfg.legacy[0])
+	}
+	return c.wrap(conn, cfg)
+}
+
+func (c *Context) wrap(conn net.Conn, cfg wrapConfig) (*Socket, error) {
+	if conn == nil {
+		return nil, invalidArgument("nil connection")
+	}
+	if cfg.serverSide && cfg.hostnameSet {
+		return nil, invalidArgument("server_hostname can only be specified in client mode")
+	}
+	switch {
+	case c.protocol == ProtocolTLSServer && !cfg.serverSide:
+		return nil, messageError("Cannot create a client socket with a PROTOCOL_TLS_SERVER context", nil)
+	case c.protocol == ProtocolTLSClient && cfg.serverSide:
+		return nil, messageError("Cannot create a server socket with a PROTOCOL_TLS_CLIENT context", nil)
+	}
+	hostname := ""
+	if cfg.hostnameSet {
+		var err error
+		if hostname, err = encodeHostname(cfg.hostname); err != nil {
+			return nil, err
+		}
+		if hostname == "" || hostname[0] == '.' {
+			return nil, invalidArgument("server_hostname cannot be an empty string or start with a leading dot.")
+		}
+	}
+
+	s := &Socket{ctx: c, nc: conn, serverSide: cfg.serverSide, hostname: hostname, suppress: cfg.suppressRagged}
+	var ssl *openssl.SSL
+	err := c.read(func(oc *openssl.Ctx) error {
+		if c.checkHostname && !cfg.serverSide && hostname == "" {
+			return invalidArgument("check_hostname requires server_hostname")
+		}
+		var err error
+		if ssl, err = oc.NewSSL(cfg.serverSide); err != nil {
+			return libraryError(asOpenSSL(err))
+		}
+		if hostname != "" {
+			if _, err := ssl.SetHostname(hostname, c.checkHostname); err != nil {
+				ssl.Free()
+				if errors.Is(err, openssl.ErrNULByte) {
+					return invalidArgument("server_hostname must not contain a NUL byte")
+				}
+				return libraryError(asOpenSSL(err))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.session != nil {
+		if err := ssl.SetSession(cfg.session.s); err != nil {
+			ssl.Free()
+			return nil, libraryError(asOpenSSL(err))
+		}
+	}
+	s.conn = bio.New(conn, &sslEngine{ssl: ssl, failure: func(ssl *openssl.SSL, r openssl.Result) error {
+		return operationError(ssl, r, hostname)
+	}})
+	if cfg.handshakeOnWrap {
+		if err := s.DoHandshake(); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// DoHandshake performs the TLS handshake now (Python's do_handshake, over
+// SSL_do_handshake). It is idempotent: after success it returns nil, after a
+// TLS failure the same error. A network error such as a timeout leaves the
+// handshake where it was, to be resumed by the next call.
+//
+// A failed certificate verification is an *Error whose Reason is
+// "CERTIFICATE_VERIFY_FAILED", with VerifyCode and VerifyMessage.
+func (s *Socket) DoHandshake() error {
+	if s.handshakeDone.Load() {
+		return nil
+	}
+	s.handshakeMu.Lock()
+	defer s.handshakeMu.Unlock()
+	if s.handshakeDone.Load() {
+		return nil
+	}
+	if s.handshakeErr != nil {
+		return s.handshakeErr
+	}
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	r, err := s.conn.Run(bio.OpHandshake, nil, true)
+	if err != nil {
+		return s.transportError(err)
+	}
+	switch r.Status {
+	case bio.Done:
+		s.handshakeDone.Store(true)
+		return nil
+	case bio.Closed:
+		s.handshakeErr = &Error{Code: ErrorZeroReturn, Message: msgZeroReturn}
+	default:
+		s.handshakeErr = r.Err
+	}
+	return s.handshakeErr
+}
+
+// HandshakeContext is DoHandshake bounded by ctx: if ctx is done before
+// the handshake completes, the connection is closed and ctx.Err() returned.
+// Once the handshake has completed, ctx no longer matters.
+func (s *Socket) HandshakeContext(ctx context.Context) error {
+	if ctx.Done() == nil {
+		return s.DoHandshake()
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	finished, interrupted := false, false
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !finished {
+			interrupted = true
+			// Closing the transport is the one way to stop a blocked read
+			// without touching the caller's deadlines.
+			s.nc.Close()
+		}
+	})
+	err := s.DoHandshake()
+	mu.Lock()
+	finished = true
+	mu.Unlock()
+	stop()
+	if interrupted {
+		s.Close()
+		return ctx.Err()
+	}
+	return err
+}
+
+// Read reads decrypted data (Python's read/recv, over SSL_read_ex),
+// performing the handshake first if it has not run. It returns io.EOF once
+// the peer has closed TLS with close_notify; our side may still write. A
+// connection that ends without close_notify also gives io.EOF unless
+// SuppressRaggedEOFs(false) was given, in which case it is an *Error with
+// Code ErrorEOF ("EOF occurred in violation of protocol").
+func (s *Socket) Read(p []byte) (int, error) {
+	if err := s.DoHandshake(); err != nil {
+		return 0, err
+	}
+	s.readMu.Lock()
+	defer s.readMu.Unlock()
+	if s.closed.Load() {
+		return 0, ErrClosed
+	}
+	if s.readEnd != nil {
+		return 0, s.readEnd
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	r, err := s.conn.Run(bio.OpRead, p, false)
+	if err != nil {
+		return 0, s.transportError(err)
+	}
+	switch r.Status {
+	case bio.Done:
+		return r.N, nil
+	case bio.Closed:
+		s.readEnd = io.EOF
+		return 0, io.EOF
+	}
+	if s.suppress && isRaggedEOF(r.Err) {
+		s.readEnd = io.EOF
+		return 0, io.EOF
+	}
+	return 0, r.Err
+}
+
+// Write encrypts and sends all of p (Python's sendall, over SSL_write_ex),
+// performing the handshake first if it has not run. It returns len(p) and
+// nil, or the error that stopped it and how many bytes of p were taken:
+// bytes taken are already encrypted and queued, and go out with the next
+// call even if this one timed out.
+func (s *Socket) Write(p []byte) (int, error) {
+	if err := s.DoHandshake(); err != nil {
+		return 0, err
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	total := 0
+	for len(p) > 0 {
+		chunk := p[:min(len(p), writeChunk)]
+		r, err := s.conn.Run(bio.OpWrite, chunk, true)
+		total += r.N
+		if err != nil {
+			return total, s.transportError(err)
+		}
+		switch r.Status {
+		case bio.Failed:
+			return total, r.Err
+		case bio.Closed:
+			return total, &Error{Code: ErrorZeroReturn, Message: msgZeroReturn}
+		}
+		p = p[r.N:]
+	}
+	return total, nil
+}
+
+// Close sends close_notify (best effort: not when a Write is under way, and
+// for at most five seconds), then closes the underlying connection and
+// frees the SSL object. Reads and Writes blocked in other goroutines return
+// ErrClosed. A second Close returns ErrClosed.
+func (s *Socket) Close() error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return ErrClosed
+	}
+	if s.handshakeDone.Load() && s.conn.TryWriter() {
+		s.nc.SetWriteDeadline(time.Now().Add(closeNotifyTimeout))
+		s.conn.RunAsWriter(bio.OpShutdown)
+		s.conn.ReleaseWriter()
+	}
+	err := s.nc.Close()
+	s.conn.Release()
+	return err
+}
+
+// CloseWrite sends close_notify and nothing more can be written; reading
+// goes on until the peer closes too (SSL_shutdown once). It needs a
+// completed handshake. The underlying connection is not half-closed.
+func (s *Socket) CloseWrite() error {
+	if !s.handshakeDone.Load() {
+		return invalidArgument("CloseWrite called before the handshake completed")
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	r, err := s.conn.Run(bio.OpShutdown, nil, true)
+	if err != nil {
+		return s.transportError(err)
+	}
+	if r.Status == bio.Failed {
+		return r.Err
+	}
+	return nil
+}
+
+// Unwrap ends TLS in both directions (SSL_shutdown until the peer's
+// close_notify has arrived) and returns the underlying connection for plain
+// use (Python's unwrap). Bytes the peer sent after its close_notify, which
+// arrived with the TLS data, are read first from the returned net.Conn:
+// nothing is lost. The Socket is unusable afterwards.
+func (s *Socket) Unwrap() (net.Conn, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	for {
+		r, err := s.conn.Run(bio.OpShutdown, nil, true)
+		if err != nil {
+			return nil, s.transportError(err)
+		}
+		if r.Status == bio.Failed {
+			return nil, r.Err
+		}
+		if r.Ret == 1 {
+			break
+		}
+	}
+	rest, err := s.conn.Detach()
+	if err != nil {
+		return nil, ErrClosed
+	}
+	s.closed.Store(true)
+	if len(rest) == 0 {
+		return s.nc, nil
+	}
+	return &prefixConn{Conn: s.nc, prefix: rest}, nil
+}
+
+// prefixConn is a net.Conn whose first bytes were already read from it.
+type prefixConn struct {
+	net.Conn
+	prefix []byte
+}
+
+func (c *prefixConn) Read(p []byte) (int, error) {
+	if len(c.prefix) > 0 {
+		n := copy(p, c.prefix)
+		c.prefix = c.prefix[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
+}
+
+// transportError reports a network error as is (a timeout stays a
+// net.Error with Timeout() true), and any error after Close as ErrClosed.
+func (s *Socket) transportError(err error) error {
+	if s.closed.Load() || errors.Is(err, bio.ErrReleased) {
+		return ErrClosed
+	}
+	return err
+}
+
+// ssl runs fn with the SSL object under the pump's lock; false if the
+// Socket is closed.
+func (s *Socket) ssl(fn func(*openssl.SSL)) bool {
+	return s.conn.Locked(func(e bio.Engine) { fn(e.(*sslEngine).ssl) }) == nil
+}
+
+// GetPeerCert returns the peer's certificate as Python's getpeercert()
+// does: nil if the peer sent none (a server that does not ask for client
+// certificates gets none); an empty Cert (JSON {}) if it was received but,
+// with CertNone, not validated; the full description otherwise. Before the
+// handshake it is an error wrapping ErrInvalidArgument.
+func (s *Socket) GetPeerCert() (*Cert, error) {
+	if !s.handshakeDone.Load() {
+		return nil, invalidArgument("handshake not done yet")
+	}
+	var x *openssl.X509
+	if !s.ssl(func(ssl *openssl.SSL) { x = ssl.PeerCertificate() }) {
+		return nil, ErrClosed
+	}
+	if x == nil {
+		return nil, nil
+	}
+	defer x.Free()
+	// Python reads the context's verify mode at call time.
+	if s.ctx.VerifyMode() == CertNone {
+		return &Cert{}, nil
+	}
+	return certFromX509(x)
+}
+
+// GetPeerCertDER returns the peer's certificate in DER, validated or not
+// (Python's getpeercert(binary_form=True)), or nil if it sent none.
+func (s *Socket) GetPeerCertDER() ([]byte, error) {
+	if !s.handshakeDone.Load() {
+		return nil, invalidArgument("handshake not done yet")
+	}
+	var x *openssl.X509
+	if !s.ssl(func(ssl *openssl.SSL) { x = ssl.PeerCertificate() }) {
+		return nil, ErrClosed
+	}
+	if x == nil {
+		return nil, nil
+	}
+	defer x.Free()
+	der, err := x.DER()
+	if err != nil {
+		return nil, libraryError(asOpenSSL(err))
+	}
+	return der, nil
+}
+
+// PeerCertificate returns the peer's certificate parsed by crypto/x509, or
+// nil if there is none (or Go cannot parse it).
+func (s *Socket) PeerCertificate() *x509.Certificate {
+	der, err := s.GetPeerCertDER()
+	if err != nil || der == nil {
+		return nil
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil
+	}
+	return c
+}
+
+// CipherInfo is Python's cipher() tuple: the cipher's name, the protocol
+// version that defines it (not necessarily the one negotiated) and its
+// secret bits.
+type CipherInfo struct {
+	Name       string
+	Version    string
+	SecretBits int
+}
+
+func cipherInfo(c openssl.Cipher) CipherInfo {
+	bits, _ := c.Bits()
+	return CipherInfo{Name: c.Name(), Version: c.Version(), SecretBits: bits}
+}
+
+// Cipher returns the negotiated cipher (Python's cipher(), from
+// SSL_get_current_cipher); false before the handshake.
+func (s *Socket) Cipher() (CipherInfo, bool) {
+	var c openssl.Cipher
+	s.ssl(func(ssl *openssl.SSL) { c = ssl.CurrentCipher() })
+	if !c.Valid() {
+		return CipherInfo{}, false
+	}
+	return cipherInfo(c), true
+}
+
+// SharedCiphers returns the ciphers both sides enabled, in the server's
+// order (Python's shared_ciphers()); nil on a client or before the
+// handshake.
+func (s *Socket) SharedCiphers() []CipherInfo {
+	if !s.handshakeDone.Load() {
+		return nil
+	}
+	var out []CipherInfo
+	s.ssl(func(ssl *openssl.SSL) {
+		ciphers, ok := ssl.SharedCiphers()
+		if !ok {
+			return
+		}
+		out = make([]CipherInfo, len(ciphers))
+		for i, c := range ciphers {
+			out[i] = cipherInfo(c)
+		}
+	})
+	return out
+}
+
+// Version returns the negotiated protocol version, such as "TLSv1.3"
+// (Python's version(), from SSL_get_version); "" before the handshake.
+func (s *Socket) Version() string {
+	if !s.handshakeDone.Load() {
+		return ""
+	}
+	var v string
+	s.ssl(func(ssl *openssl.SSL) { v = ssl.Version() })
+	return v
+}
+
+// SelectedALPNProtocol returns the application protocol agreed with ALPN
+// (Python's selected_alpn_protocol(), from SSL_get0_alpn_selected), or "".
+func (s *Socket) SelectedALPNProtocol() string {
+	var p string
+	s.ssl(func(ssl *openssl.SSL) { p = ssl.ALPNSelected() })
+	return p
+}
+
+// Pending returns how many decrypted bytes are ready to be read without
+// touching the network (Python's pending(), from SSL_pending).
+func (s *Socket) Pending() int {
+	n := 0
+	s.ssl(func(ssl *openssl.SSL) { n = ssl.Pending() })
+	return n
+}
+
+// SessionReused reports whether the handshake resumed an earlier session
+// (Python's session_reused, from SSL_session_reused).
+func (s *Socket) SessionReused() bool {
+	r := false
+	s.ssl(func(ssl *openssl.SSL) { r = ssl.SessionReused() })
+	return r
+}
+
+// Session returns the TLS session of this connection, to resume it in a
+// later one with ResumeSession (Python's session). With TLS 1.3 the server
+// sends its session tickets after the handshake: read from the Socket
+// first. It is nil before the handshake.
+func (s *Socket) Session() *Session {
+	var sess *openssl.Session
+	s.ssl(func(ssl *openssl.SSL) { sess = ssl.Session() })
+	if sess == nil {
+		return nil
+	}
+	return &Session{s: sess}
+}
+
+// ServerSide reports whether this is the server end (Python's server_side).
+func (s *Socket) ServerSide() bool { return s.serverSide }
+
+// ServerHostname returns the name the client asked for, IDNA-encoded
+// (Python's server_hostname); "" on a server or when none was given.
+func (s *Socket) ServerHostname() string { return s.hostname }
+
+// Context returns the Context the Socket was wrapped with (Python's context).
+func (s *Socket) Context() *Context { return s.ctx }
+
+// NetConn returns the underlying connection. Reading from or writing to it
+// directly corrupts the TLS session.
+func (s *Socket) NetConn() net.Conn { return s.nc }
+
+// LocalAddr returns the local address of the underlying connection.
+func (s *Socket) LocalAddr() net.Addr { return s.nc.LocalAddr() }
+
+// RemoteAddr returns the remote address of the underlying connection.
+func (s *Socket) RemoteAddr() net.Addr { return s.nc.RemoteAddr() }
+
+// SetDeadline sets the read and write deadlines of the underlying connection.
+func (s *Socket) SetDeadline(t time.Time) error { return s.nc.SetDeadline(t) }
+
+// SetReadDeadline sets the read deadline of the underlying connection.
+func (s *Socket) SetReadDeadline(t time.Time) error { return s.nc.SetReadDeadline(t) }
+
+// SetWriteDeadline sets the write deadline of the underlying connection.
+func (s *Socket) SetWriteDeadline(t time.Time) error { return s.nc.SetWriteDeadline(t) }
+
+// ConnectionState describes the connection in crypto/tls's terms, as far as
+// OpenSSL tells: Version, HandshakeComplete, DidResume, CipherSuite (the
+// IANA value), NegotiatedProtocol, ServerName (sent by a client, received
+// by a server), PeerCertificates and, when the peer's chain was verified,
+// VerifiedChains. Libraries that duck-type *tls.Conn (x/net/http2) read it.
+func (s *Socket) ConnectionState() tls.ConnectionState {
+	var st tls.ConnectionState
+	st.HandshakeComplete = s.handshakeDone.Load()
+	var chain, verified []*openssl.X509
+	s.ssl(func(ssl *openssl.SSL) {
+		if st.HandshakeComplete {
+			st.Version = uint16(ssl.ProtocolVersion())
+			if c := ssl.CurrentCipher(); c.Valid() {
+				st.CipherSuite = c.ProtocolID()
+			}
+			st.DidResume = ssl.SessionReused()
+			st.NegotiatedProtocol = ssl.ALPNSelected()
+			chain = ssl.PeerCertChain()
+			if s.serverSide {
+				// OpenSSL leaves the client's own certificate out of the
+				// chain a server sees.
+				if x := ssl.PeerCertificate(); x != nil {
+					chain = append([]*openssl.X509{x}, chain...)
+				}
+			}
+			if ssl.VerifyMode() != openssl.VerifyNone && ssl.VerifyResult() == openssl.VerifyOK {
+				verified = ssl.VerifiedChain()
+			}
+		}
+		st.ServerName = ssl.ServerName()
+	})
+	st.PeerCertificates = parseChain(chain)
+	if v := parseChain(verified); len(v) > 0 {
+		st.VerifiedChains = [][]*x509.Certificate{v}
+	}
+	return st
+}
+
+// parseChain converts OpenSSL certificates for crypto/x509, freeing them.
+func parseChain(chain []*openssl.X509) []*x509.Certificate {
+	var out []*x509.Certificate
+	for _, x := range chain {
+		if der, err := x.DER(); err == nil {
+			if c, err := x509.ParseCertificate(der); err == nil {
+				out = append(out, c)
+			}
+		}
+		x.Free()
+	}
+	return out
+}
+
+// Session is a TLS session that a later connection to the same server can
+// resume: Python's SSLSession, kept as OpenSSL's own SSL_SESSION.
+type Session struct{ s *openssl.Session }
+
+// ID returns the session id (Python's SSLSession.id).
+func (s *Session) ID() []byte { return s.s.ID() }
+
+// Time returns when the session was established (Python's SSLSession.time).
+func (s *Session) Time() time.Time { return s.s.Time() }
+
+// Timeout returns how long the session stays valid (Python's SSLSession.timeout).
+func (s *Session) Timeout() time.Duration { return s.s.Timeout() }
+
+// HasTicket reports whether the server sent a session ticket (Python's
+// SSLSession.has_ticket).
+func (s *Session) HasTicket() bool { return s.s.HasTicket() }
+
+// TicketLifetimeHint returns the ticket's lifetime as the server advised it
+// (Python's SSLSession.ticket_lifetime_hint).
+func (s *Session) TicketLifetimeHint() time.Duration { return s.s.TicketLifetimeHint() }
+
+// Resumable reports whether the session can be offered for resumption
+// (SSL_SESSION_is_resumable).
+func (s *Session) Resumable() bool { return s.s.Resumable() }
