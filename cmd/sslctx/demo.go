@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/sslctx/ssl"
+)
+
+func runDemo(args []string, stdout io.Writer) error {
+	fs := flags("demo", "", stdout)
+	dir := fs.String("testdata", "testdata", "directory holding the test CA and certificates")
+	message := fs.String("message", "Hello from sslctx", "what the client sends for the server to echo")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	path := func(name string) string { return strings.TrimSuffix(*dir, "/") + "/" + name }
+
+	// The server: PROTOCOL_TLS_SERVER with the test certificate, asking
+	// clients for theirs.
+	server, err := ssl.NewContext(ssl.ProtocolTLSServer)
+	if err != nil {
+		return err
+	}
+	if err := server.LoadCertChain(path("server-rsa.pem"), path("server-rsa.key")); err != nil {
+		return err
+	}
+	if err := server.LoadVerifyLocations(path("ca.pem"), ""); err != nil {
+		return err
+	}
+	if err := server.SetVerifyMode(ssl.CertRequired); err != nil {
+		return err
+	}
+	l, err := ssl.Listen("tcp", "127.0.0.1:0", server)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	served := make(chan string, 1)
+	go func() { served <- serveOnce(l) }()
+
+	// The client: PROTOCOL_TLS_CLIENT trusting the test CA, checking that the
+	// server is "localhost", presenting its own certificate.
+	client, err := ssl.NewContext(ssl.ProtocolTLSClient)
+	if err != nil {
+		return err
+	}
+	if err := client.LoadVerifyLocations(path("ca.pem"), ""); err != nil {
+		return err
+	}
+	if err := client.LoadCertChain(path("client.pem"), path("client.key")); err != nil {
+		return err
+	}
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	conn, err := net.DialTimeout("tcp", l.Addr().String(), 5*time.Second)
+	if err != nil {
+		return err
+	}
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	s, err := client.WrapSocket(conn, ssl.ServerHostname("localhost"))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	fmt.Fprintf(stdout, "%s\n", ssl.OpenSSLVersion)
+	fmt.Fprintf(stdout, "server listening on 127.0.0.1:%s; client connected to localhost:%s\n\n", port, port)
+	cipher, _ := s.Cipher()
+	fmt.Fprintf(stdout, "protocol:  %s\n", s.Version())
+	fmt.Fprintf(stdout, "cipher:    %s (%s, %d secret bits)\n", cipher.Name, cipher.Version, cipher.SecretBits)
+	cert, err := s.GetPeerCert()
+	if err != nil {
+		return err
+	}
+	dict, err := dictText(cert, "")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "peer cert: %s\n", dict)
+
+	if _, err := fmt.Fprintf(s, "%s\n", *message); err != nil {
+		return err
+	}
+	echo, err := bufio.NewReader(s).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "sent:      %q\n", *message)
+	fmt.Fprintf(stdout, "echoed:    %q\n", strings.TrimSuffix(echo, "\n"))
+	fmt.Fprintf(stdout, "server:    %s\n", <-served)
+	return nil
+}
+
+// serveOnce echoes one line to one client and says whom it served.
+func serveOnce(l net.Listener) string {
+	c, err := l.Accept()
+	if err != nil {
+		return "accept: " + err.Error()
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return "read: " + err.Error()
+	}
+	if _, err := io.WriteString(c, line); err != nil {
+		return "write: " + err.Error()
+	}
+	s := c.(*ssl.Socket)
+	who := "a client without a certificate"
+	if cert, err := s.GetPeerCert(); err == nil && cert != nil {
+		for _, rdn := range cert.Subject {
+			for _, a := range rdn {
+				if a.Name == "commonName" {
+					who = "client certificate CN=" + a.Value + ", verified"
+				}
+			}
+		}
+	}
+	return "echoed one line to " + who
+}

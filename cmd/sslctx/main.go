@@ -1,0 +1,115 @@
+// Command sslctx is the command-line face of github.com/sslctx/ssl: Python's
+// ssl module on OpenSSL, for Go.
+//
+//	sslctx demo                          a server and a client on loopback
+//	sslctx connect HOST:PORT             connect, verify, print the peer
+//	sslctx serve -cert F -key F          serve echo or HTTPS
+//	sslctx ciphers SPEC                  what a cipher string selects
+//	sslctx cert FILE                     a certificate as Python's dict
+//	sslctx get-server-certificate H:P    the server's certificate in PEM
+//
+// Exit codes: 0 success, 1 the operation failed (the error is printed on
+// one line), 2 the command line was wrong.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// command is one subcommand.
+type command struct {
+	summary string
+	run     func(args []string, stdout io.Writer) error
+}
+
+// commands is filled by init: the commands' flag help reads it.
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"demo": {"a TLS server and client from this library, talking on 127.0.0.1", runDemo},
+	}
+}
+
+// usageError is a wrong command line: exit code 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "sslctx: unknown command %q (see sslctx --help)\n", args[0])
+		return 2
+	}
+	err := cmd.run(args[1:], stdout)
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "sslctx %s: %s\n", args[0], ue.msg)
+		return 2
+	}
+	fmt.Fprintf(stderr, "sslctx %s: %s\n", args[0], oneLine(err.Error()))
+	return 1
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: sslctx COMMAND [flags] [args]")
+	fmt.Fprintln(w, "\nPython's ssl module on OpenSSL, from Go. Commands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-24s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nsslctx COMMAND --help describes a command's flags.")
+	fmt.Fprintln(w, "Exit codes: 0 success, 1 the operation failed, 2 a wrong command line.")
+}
+
+// flags returns a FlagSet for a command that reports errors instead of
+// exiting, and prints its help to w.
+func flags(name, args string, w io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(w)
+	fs.Usage = func() {
+		fmt.Fprintf(w, "usage: sslctx %s [flags] %s\n\n%s\n\nflags:\n", name, args, commands[name].summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args, turning a wrong command line into a usageError.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	return nil
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
