@@ -187,7 +187,10 @@ type PasswordError struct {
 	Queue *Error
 }
 
+// Error returns the PasswordFunc's error text.
 func (e *PasswordError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the PasswordFunc's error.
 func (e *PasswordError) Unwrap() error { return e.Err }
 
 func (c *Ctx) loadWithPassword(fn, path string, pw PasswordFunc,

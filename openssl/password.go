@@ -20,6 +20,7 @@ type PasswordFunc func() ([]byte, error)
 // buffer (PEM_BUFSIZE, 1024 bytes).
 type ErrPasswordTooLong struct{ Max int }
 
+// Error says how long a password may be.
 func (e *ErrPasswordTooLong) Error() string {
 	return fmt.Sprintf("password cannot be longer than %d bytes", e.Max)
 }
