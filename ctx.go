@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"sync"
 
 	"github.com/sslctx/ssl/openssl"
@@ -448,6 +449,43 @@ func (c *Context) SetDefaultVerifyPaths() error {
 			return libraryError(asOpenSSL(err))
 		}
 		return nil
+	})
+}
+
+// LoadDHParams loads Diffie-Hellman parameters from the PEM file path, which
+// a server needs to use DHE cipher suites (Python's load_dh_params, through
+// PEM_read_DHparams and SSL_CTX_set_tmp_dh). Without them, as in Python,
+// DHE suites are never chosen. A file that cannot be opened is an
+// *fs.PathError; one without parameters is an *Error.
+func (c *Context) LoadDHParams(path string) error {
+	return c.write(func(oc *openssl.Ctx) error {
+		opened, err := oc.LoadDHParams(path)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, openssl.ErrNULByte):
+			return invalidArgument("embedded null byte in %q", path)
+		case !opened:
+			return &fs.PathError{Op: "open", Path: path, Err: asOpenSSL(err).Errno}
+		}
+		return libraryError(asOpenSSL(err))
+	})
+}
+
+// SetECDHCurve limits elliptic-curve key exchange to one curve, named as
+// OpenSSL names it ("prime256v1", "secp384r1", "X25519") (Python's
+// set_ecdh_curve, through SSL_CTX_set1_groups). An unknown name wraps
+// ErrInvalidArgument.
+func (c *Context) SetECDHCurve(name string) error {
+	return c.write(func(oc *openssl.Ctx) error {
+		known, err := oc.SetECDHCurve(name)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, openssl.ErrNULByte) || !known:
+			return invalidArgument("unknown elliptic curve name %s", pyRepr(name))
+		}
+		return libraryError(asOpenSSL(err))
 	})
 }
 

@@ -237,6 +237,18 @@ var pythonErrorCases = map[string]pythonCase{
 	"cert_time_invalid": {run: certTime("not a time"), sameText: true},
 	"cert_time_no_gmt":  {run: certTime("Jan  5 09:34:43 2018"), sameText: true},
 	"cert_time_ok":      {run: certTime("Jan  5 09:34:43 2018 GMT")},
+	"load_dh_params_missing": {run: func(t *testing.T) error {
+		return serverCtx(t).LoadDHParams(td("does-not-exist.pem"))
+	}},
+	"load_dh_params_garbage": {run: func(t *testing.T) error {
+		return serverCtx(t).LoadDHParams(td("garbage.pem"))
+	}, sameText: true},
+	"set_ecdh_curve_unknown": {run: func(t *testing.T) error {
+		return serverCtx(t).SetECDHCurve("nonsense")
+	}, sameText: true},
+	"set_ecdh_curve_ok": {run: func(t *testing.T) error {
+		return serverCtx(t).SetECDHCurve("prime256v1")
+	}},
 	"rand_bytes_negative": {run: func(*testing.T) error {
 		_, err := RANDBytes(-1)
 		return err
@@ -256,10 +268,6 @@ var pythonErrorCasesElsewhere = map[string]string{
 	"load_verify_data_wrong_type":                  "Go's types rule it out",
 	"load_verify_data_pem_bytes":                   "LoadVerifyData tells PEM from DER by content, not by str/bytes",
 	"alpn_bytes":                                   "Go's types rule it out",
-	"load_dh_params_missing":                       "no load_dh_params: OpenSSL 3 picks DH groups itself",
-	"load_dh_params_garbage":                       "no load_dh_params: OpenSSL 3 picks DH groups itself",
-	"set_ecdh_curve_unknown":                       "no set_ecdh_curve: OpenSSL 3 negotiates groups itself",
-	"set_ecdh_curve_ok":                            "no set_ecdh_curve: OpenSSL 3 negotiates groups itself",
 	"sni_callback_not_callable":                    "no sni_callback",
 	"keylog_filename_missing_dir":                  "no keylog_filename",
 }

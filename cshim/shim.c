@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/dh.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
@@ -357,6 +358,48 @@ int shim_ctx_set_default_verify_paths(SSL_CTX *ctx, shim_errq *q)
 
 	shim_begin();
 	r = SSL_CTX_set_default_verify_paths(ctx);
+	shim_capture(q);
+	return r;
+}
+
+int shim_ctx_load_dh_params(SSL_CTX *ctx, const char *path, int *opened, shim_errq *q)
+{
+	FILE *f;
+	DH *dh;
+	int r;
+
+	shim_begin();
+	*opened = 0;
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		shim_capture(q);
+		return 0;
+	}
+	*opened = 1;
+	dh = PEM_read_DHparams(f, NULL, NULL, NULL);
+	fclose(f);
+	if (dh == NULL) {
+		shim_capture(q);
+		return 0;
+	}
+	r = (int)SSL_CTX_set_tmp_dh(ctx, dh);
+	DH_free(dh);
+	shim_capture(q);
+	return r;
+}
+
+int shim_ctx_set_ecdh_curve(SSL_CTX *ctx, const char *name, int *known, shim_errq *q)
+{
+	int nid, r;
+
+	shim_begin();
+	nid = OBJ_sn2nid(name);
+	*known = nid != NID_undef;
+	if (!*known) {
+		shim_capture(q);
+		return 0;
+	}
+	r = (int)SSL_CTX_set1_groups(ctx, &nid, 1);
 	shim_capture(q);
 	return r;
 }

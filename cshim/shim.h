@@ -65,6 +65,12 @@ int shim_ctx_load_verify_locations(SSL_CTX *ctx, const char *file, const char *d
  * keeps only what is a real failure (end of input is not). */
 int shim_ctx_add_ca_data(SSL_CTX *ctx, const void *data, size_t len, int pem, int *loaded, shim_errq *q);
 int shim_ctx_set_default_verify_paths(SSL_CTX *ctx, shim_errq *q);
+/* Python's load_dh_params: PEM_read_DHparams, then SSL_CTX_set_tmp_dh.
+ * *opened is 0 when the file could not be opened (errno in q). */
+int shim_ctx_load_dh_params(SSL_CTX *ctx, const char *path, int *opened, shim_errq *q);
+/* Python's set_ecdh_curve: OBJ_sn2nid, then SSL_CTX_set1_groups with that
+ * one group. *known is 0 when OpenSSL has no curve of that short name. */
+int shim_ctx_set_ecdh_curve(SSL_CTX *ctx, const char *name, int *known, shim_errq *q);
 int shim_ctx_set_alpn(SSL_CTX *ctx, const unsigned char *wire, size_t len, shim_errq *q);
 long shim_ctx_sess_stat(SSL_CTX *ctx, int which);
 unsigned long shim_ctx_get_verify_flags(SSL_CTX *ctx);

@@ -269,6 +269,42 @@ func (c *Ctx) SetDefaultVerifyPaths() error {
 	return nil
 }
 
+// LoadDHParams reads PEM Diffie-Hellman parameters (PEM_read_DHparams) and
+// makes them the server's for DHE suites (SSL_CTX_set_tmp_dh). opened is
+// false when the file could not be opened; the error then carries errno.
+func (c *Ctx) LoadDHParams(path string) (opened bool, err error) {
+	p, err := cString(path)
+	if err != nil {
+		return false, err
+	}
+	var q C.shim_errq
+	var op C.int
+	r := C.shim_ctx_load_dh_params(c.p, charPtr(p), &op, &q)
+	runtime.KeepAlive(c)
+	if r != 1 {
+		return op != 0, newError("PEM_read_DHparams", &q)
+	}
+	return true, nil
+}
+
+// SetECDHCurve limits the key-exchange groups to the curve with OpenSSL's
+// short name name (OBJ_sn2nid, then SSL_CTX_set1_groups). known is false
+// when OpenSSL has no such curve.
+func (c *Ctx) SetECDHCurve(name string) (known bool, err error) {
+	n, err := cString(name)
+	if err != nil {
+		return false, err
+	}
+	var q C.shim_errq
+	var k C.int
+	r := C.shim_ctx_set_ecdh_curve(c.p, charPtr(n), &k, &q)
+	runtime.KeepAlive(c)
+	if r != 1 {
+		return k != 0, newError("SSL_CTX_set1_groups", &q)
+	}
+	return true, nil
+}
+
 // SetALPNProtos sets the protocols offered as a client (SSL_CTX_set_alpn_protos,
 // wire format) and accepted as a server (a selection callback preferring the
 // order of wire). SSL objects created later get a copy.

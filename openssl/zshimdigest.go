@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "dd5f2117df5a22e932bfa0e2e8f7838c1ff383a94554b733422fd64ee062647a"
+const shimDigest = "b9f91021f69a5b5d543bb1cee3cc6f2589a3bad1d6a23c6d161c3d6de94739c0"

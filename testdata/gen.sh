@@ -329,6 +329,10 @@ head -c "$(($(wc -c <server-rsa.pem) / 2))" server-rsa.pem >truncated.pem
 # 32 fixed bytes that are not DER.
 printf '\x30\x82\xff\x00\x8b\x5e\x13\x77\xde\xad\xbe\xef\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff\x01\x02\x03\x04' >garbage.der
 
+# Diffie-Hellman parameters for servers that offer DHE suites: RFC 7919's
+# ffdhe2048 group, so nothing is generated at random.
+openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out dhparams.pem
+
 # ---------------------------------------------------------------------------
 # certs/: odd certificates for the certificate-dict decoder. All signed by
 # ca unless noted; their keys are discarded.
