@@ -10,7 +10,7 @@ FUZZ_TARGETS = \
 	.:FuzzSetCiphers \
 	.:FuzzMatchHostname
 
-.PHONY: test fmt-check vet generate demo bench fuzz docker
+.PHONY: test fmt-check vet generate demo bench fuzz docker conformance
 
 ## test: gofmt check, go vet, and every test under the race detector.
 test: fmt-check vet
@@ -21,6 +21,10 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
+
+## conformance: the suite against openssl s_server and s_client alone (docs/CONFORMANCE.md).
+conformance:
+	$(GO) test -race -count=1 ./internal/conformance
 
 ## generate: the shim digest and OpenSSL's error mnemonics, from the installed headers.
 generate:
