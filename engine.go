@@ -25,7 +25,10 @@ var engineOps = [...]openssl.Op{
 
 func (e *sslEngine) Do(op bio.Op, in []byte, eof bool, buf, out []byte) bio.Result {
 	r := e.ssl.Do(engineOps[op], in, eof, buf, out)
-	res := bio.Result{Ret: r.Ret, N: r.N, Out: r.Out, OutLeft: r.OutLeft}
+	res := bio.Result{Ret: r.Ret, N: r.N, In: r.In, Out: r.Out, OutLeft: r.OutLeft,
+		// A read can go on without input if something is held inside, or
+		// if the peer's close_notify has been read.
+		Holding: r.Buffered || r.Shutdown&openssl.ReceivedShutdown != 0}
 	switch r.SSLError {
 	case openssl.ErrorNone:
 		res.Status = bio.Done
@@ -40,6 +43,4 @@ func (e *sslEngine) Do(op bio.Op, in []byte, eof bool, buf, out []byte) bio.Resu
 	return res
 }
 
-func (e *sslEngine) TakeInput(buf []byte) int { return e.ssl.TakeInput(buf) }
-func (e *sslEngine) InputPending() int        { return e.ssl.InputPending() }
-func (e *sslEngine) Release()                 { e.ssl.Free() }
+func (e *sslEngine) Release() { e.ssl.Free() }

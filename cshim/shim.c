@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <openssl/bio.h>
 #include <openssl/dh.h>
@@ -16,7 +19,9 @@
 
 static void shim_begin(void)
 {
-	ERR_clear_error();
+	/* Peeking is cheaper than clearing the sixteen slots of an empty queue. */
+	if (ERR_peek_error() != 0)
+		ERR_clear_error();
 	errno = 0;
 }
 
@@ -42,7 +47,11 @@ static void shim_capture(shim_errq *q)
 		e = &q->e[q->n++];
 		e->code = code;
 		e->line = line;
-		e->file = file;
+		e->file[0] = '\0';
+		if (file != NULL) {
+			strncpy(e->file, file, SHIM_ERR_FILE_MAX - 1);
+			e->file[SHIM_ERR_FILE_MAX - 1] = '\0';
+		}
 		e->data[0] = '\0';
 		if (data != NULL && (flags & ERR_TXT_STRING)) {
 			strncpy(e->data, data, SHIM_ERR_DATA_MAX - 1);
@@ -53,7 +62,7 @@ static void shim_capture(shim_errq *q)
 
 /* ---- per-object C data and live counts ---- */
 
-static int ctx_idx = -1, ssl_idx = -1, bio_idx = -1;
+static int ctx_idx = -1, ssl_idx = -1;
 static long live_ctx, live_ssl, live_bio;
 
 /* The protocols offered with SSL_CTX_set_alpn_protos, kept for the server's
@@ -107,24 +116,191 @@ static void ssl_data_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, 
 	__atomic_fetch_sub(&live_ssl, 1, __ATOMIC_RELAXED);
 }
 
-static void bio_data_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+/* ---- the pipe BIO ----
+ *
+ * A memory BIO that keeps nothing between calls when it can help it: during
+ * one shim_ssl_io it reads the peer's ciphertext straight from the caller's
+ * buffer and writes ciphertext for the peer straight into the caller's
+ * buffer, so no byte is copied that OpenSSL does not copy itself. What
+ * OpenSSL does not read stays with the caller (in_used says how much it
+ * took); output beyond the caller's buffer waits in a spill buffer, freed
+ * once drained. An idle connection holds no BIO buffer at all.
+ */
+typedef struct {
+	const unsigned char *in; /* the caller's, during one call only */
+	size_t in_len, in_used;
+	int eof;
+	unsigned char *out; /* the caller's, during one call only */
+	size_t out_cap, out_len;
+	unsigned char *spill;
+	size_t spill_len, spill_off, spill_cap;
+	/* A failure met after a read had already returned data: it is the
+	 * outcome of the next read. */
+	shim_errq *stash;
+	int stash_ret, stash_error;
+} shim_pipe;
+
+static BIO_METHOD *pipe_method;
+
+static int pipe_create(BIO *b)
 {
-	(void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
-	if (ptr != NULL)
-		__atomic_fetch_sub(&live_bio, 1, __ATOMIC_RELAXED);
+	shim_pipe *p = OPENSSL_zalloc(sizeof(*p));
+
+	if (p == NULL)
+		return 0;
+	BIO_set_data(b, p);
+	BIO_set_init(b, 1);
+	__atomic_fetch_add(&live_bio, 1, __ATOMIC_RELAXED);
+	return 1;
+}
+
+static int pipe_destroy(BIO *b)
+{
+	shim_pipe *p = BIO_get_data(b);
+
+	if (p == NULL)
+		return 0;
+	OPENSSL_free(p->spill);
+	OPENSSL_free(p->stash);
+	OPENSSL_free(p);
+	BIO_set_data(b, NULL);
+	__atomic_fetch_sub(&live_bio, 1, __ATOMIC_RELAXED);
+	return 1;
+}
+
+static size_t pipe_spilled(const shim_pipe *p) { return p->spill_len - p->spill_off; }
+
+/* Moves spilled output into the caller's buffer, oldest first. */
+static void pipe_drain(shim_pipe *p)
+{
+	size_t n = pipe_spilled(p);
+
+	if (n > p->out_cap - p->out_len)
+		n = p->out_cap - p->out_len;
+	if (n > 0) {
+		memcpy(p->out + p->out_len, p->spill + p->spill_off, n);
+		p->out_len += n;
+		p->spill_off += n;
+	}
+	if (p->spill_off == p->spill_len) {
+		OPENSSL_free(p->spill);
+		p->spill = NULL;
+		p->spill_len = p->spill_off = p->spill_cap = 0;
+	}
+}
+
+static int pipe_write_ex(BIO *b, const char *data, size_t len, size_t *written)
+{
+	shim_pipe *p = BIO_get_data(b);
+	size_t n = 0;
+
+	BIO_clear_retry_flags(b);
+	/* Behind spilled output nothing may overtake it. */
+	if (pipe_spilled(p) == 0 && p->out != NULL) {
+		n = p->out_cap - p->out_len;
+		if (n > len)
+			n = len;
+		memcpy(p->out + p->out_len, data, n);
+		p->out_len += n;
+	}
+	if (n < len) {
+		size_t need = p->spill_len + (len - n);
+
+		if (need > p->spill_cap) {
+			size_t cap = p->spill_cap * 2;
+			unsigned char *grown;
+
+			if (cap < need)
+				cap = need;
+			grown = OPENSSL_realloc(p->spill, cap);
+			if (grown == NULL)
+				return 0;
+			p->spill = grown;
+			p->spill_cap = cap;
+		}
+		memcpy(p->spill + p->spill_len, data + n, len - n);
+		p->spill_len = need;
+	}
+	*written = len;
+	return 1;
+}
+
+static int pipe_read_ex(BIO *b, char *data, size_t len, size_t *readbytes)
+{
+	shim_pipe *p = BIO_get_data(b);
+	size_t avail = p->in == NULL ? 0 : p->in_len - p->in_used;
+
+	BIO_clear_retry_flags(b);
+	*readbytes = 0;
+	if (avail == 0) {
+		/* Not the end of the stream until the transport says so. */
+		if (!p->eof)
+			BIO_set_retry_read(b);
+		return 0;
+	}
+	if (len > avail)
+		len = avail;
+	memcpy(data, p->in + p->in_used, len);
+	p->in_used += len;
+	*readbytes = len;
+	return 1;
+}
+
+/* Whether a whole TLS record waits in the input, so that reading it can
+ * neither block nor leave a partial record behind. */
+static int pipe_has_record(const shim_pipe *p)
+{
+	size_t avail = p->in == NULL ? 0 : p->in_len - p->in_used;
+	const unsigned char *h = p->in + p->in_used;
+
+	return avail >= 5 && avail >= 5 + ((size_t)h[3] << 8 | h[4]);
+}
+
+static long pipe_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	shim_pipe *p = BIO_get_data(b);
+	(void)num; (void)ptr;
+
+	switch (cmd) {
+	case BIO_CTRL_FLUSH:
+		return 1;
+	case BIO_CTRL_PENDING:
+		return p->in == NULL ? 0 : (long)(p->in_len - p->in_used);
+	case BIO_CTRL_WPENDING:
+		return (long)pipe_spilled(p);
+	case BIO_CTRL_EOF:
+		return p->eof && (p->in == NULL || p->in_used == p->in_len);
+	}
+	return 0;
 }
 
 int shim_init(void)
 {
 	ctx_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ctx_data_free);
 	ssl_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, ssl_data_free);
-	bio_idx = BIO_get_ex_new_index(0, NULL, NULL, NULL, bio_data_free);
-	return ctx_idx >= 0 && ssl_idx >= 0 && bio_idx >= 0;
+	pipe_method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "sslctx pipe");
+	if (pipe_method == NULL ||
+	    !BIO_meth_set_create(pipe_method, pipe_create) ||
+	    !BIO_meth_set_destroy(pipe_method, pipe_destroy) ||
+	    !BIO_meth_set_write_ex(pipe_method, pipe_write_ex) ||
+	    !BIO_meth_set_read_ex(pipe_method, pipe_read_ex) ||
+	    !BIO_meth_set_ctrl(pipe_method, pipe_ctrl))
+		return 0;
+	return ctx_idx >= 0 && ssl_idx >= 0;
 }
 
 long shim_live_ctx(void) { return __atomic_load_n(&live_ctx, __ATOMIC_RELAXED); }
 long shim_live_ssl(void) { return __atomic_load_n(&live_ssl, __ATOMIC_RELAXED); }
 long shim_live_bio(void) { return __atomic_load_n(&live_bio, __ATOMIC_RELAXED); }
+
+long long shim_c_heap_in_use(void)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+	return (long long)mallinfo2().uordblks;
+#else
+	return -1;
+#endif
+}
 
 void shim_ctx_free(SSL_CTX *ctx) { SSL_CTX_free(ctx); }
 void shim_ssl_free(SSL *ssl) { SSL_free(ssl); }
@@ -575,24 +751,10 @@ int shim_ctx_security_level(SSL_CTX *ctx)
 
 /* ---- SSL over memory BIOs ---- */
 
-static BIO *shim_mem_bio(void)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-
-	if (b == NULL)
-		return NULL;
-	if (!BIO_set_ex_data(b, bio_idx, (void *)1)) {
-		BIO_free(b);
-		return NULL;
-	}
-	__atomic_fetch_add(&live_bio, 1, __ATOMIC_RELAXED);
-	return b;
-}
-
 SSL *shim_ssl_new(SSL_CTX *ctx, int server, shim_errq *q)
 {
 	shim_alpn *ctxalpn, *alpn;
-	BIO *rbio = NULL, *wbio = NULL;
+	BIO *pipe;
 	SSL *ssl;
 
 	shim_begin();
@@ -608,14 +770,11 @@ SSL *shim_ssl_new(SSL_CTX *ctx, int server, shim_errq *q)
 		goto fail;
 	}
 	__atomic_fetch_add(&live_ssl, 1, __ATOMIC_RELAXED);
-	rbio = shim_mem_bio();
-	wbio = shim_mem_bio();
-	if (rbio == NULL || wbio == NULL)
+	pipe = BIO_new(pipe_method);
+	if (pipe == NULL)
 		goto fail;
-	/* An empty read BIO means "no data yet", until the transport ends. */
-	BIO_set_mem_eof_return(rbio, -1);
-	BIO_set_mem_eof_return(wbio, -1);
-	SSL_set_bio(ssl, rbio, wbio);
+	/* One BIO both ways: SSL_set_bio takes its single reference. */
+	SSL_set_bio(ssl, pipe, pipe);
 	/* AUTO_RETRY: a read that meets a post-handshake message (a TLS 1.3
 	 * ticket) goes on to the next record instead of asking to be called again. */
 	SSL_set_mode(ssl, SSL_MODE_AUTO_RETRY | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
@@ -626,8 +785,6 @@ SSL *shim_ssl_new(SSL_CTX *ctx, int server, shim_errq *q)
 	shim_capture(q);
 	return ssl;
 fail:
-	BIO_free(rbio);
-	BIO_free(wbio);
 	SSL_free(ssl);
 	shim_capture(q);
 	return NULL;
@@ -668,58 +825,64 @@ int shim_ssl_set_session(SSL *ssl, SSL_SESSION *sess, shim_errq *q)
 	return r;
 }
 
-static void shim_io_drain(BIO *wbio, unsigned char *out, size_t out_cap, shim_io *r)
-{
-	while (r->out_len < out_cap) {
-		size_t want = out_cap - r->out_len;
-		int got;
-
-		if (want > INT_MAX)
-			want = INT_MAX;
-		got = BIO_read(wbio, out + r->out_len, (int)want);
-		if (got <= 0)
-			break;
-		r->out_len += (size_t)got;
-	}
-	r->out_left = BIO_ctrl_pending(wbio);
-}
-
 void shim_ssl_io(SSL *ssl, int op, const unsigned char *in, size_t in_len, int eof,
                  unsigned char *buf, size_t buf_len,
                  unsigned char *out, size_t out_cap, shim_io *r)
 {
-	BIO *rbio = SSL_get_rbio(ssl);
-	BIO *wbio = SSL_get_wbio(ssl);
+	shim_pipe *p = BIO_get_data(SSL_get_rbio(ssl));
 
 	r->ret = 1;
 	r->ssl_error = SSL_ERROR_NONE;
 	r->n = 0;
-	r->out_len = 0;
-	r->errq.n = 0;
-	r->errq.dropped = 0;
-	shim_begin();
-	while (in_len > 0) {
-		int chunk = in_len > INT_MAX ? INT_MAX : (int)in_len;
-		int w = BIO_write(rbio, in, chunk);
-
-		if (w <= 0) {
-			/* Only an allocation failure stops a memory BIO. */
-			r->ret = -1;
-			r->ssl_error = SSL_ERROR_SSL;
-			shim_capture(&r->errq);
-			goto out;
-		}
-		in += w;
-		in_len -= (size_t)w;
-	}
+	r->errq = 0;
+	p->in = in;
+	p->in_len = in_len;
+	p->in_used = 0;
 	if (eof)
-		BIO_set_mem_eof_return(rbio, 0);
+		p->eof = 1;
+	p->out = out;
+	p->out_cap = out_cap;
+	p->out_len = 0;
+	pipe_drain(p);
+	shim_begin();
 	switch (op) {
 	case SHIM_OP_HANDSHAKE:
 		r->ret = SSL_do_handshake(ssl);
 		break;
 	case SHIM_OP_READ:
+		if (p->stash != NULL) {
+			r->ret = p->stash_ret;
+			r->ssl_error = p->stash_error;
+			r->errq = (uintptr_t)p->stash;
+			p->stash = NULL;
+			goto done;
+		}
 		r->ret = SSL_read_ex(ssl, buf, buf_len, &r->n);
+		/* Records that wait whole in the input are read in the same
+		 * call: one crossing for many small records. */
+		while (r->ret == 1 && r->n < buf_len && pipe_has_record(p)) {
+			size_t more = 0;
+			int ret = SSL_read_ex(ssl, buf + r->n, buf_len - r->n, &more);
+			int err;
+
+			if (ret == 1) {
+				r->n += more;
+				continue;
+			}
+			err = SSL_get_error(ssl, ret);
+			if (err == SSL_ERROR_SSL || err == SSL_ERROR_SYSCALL) {
+				p->stash = OPENSSL_zalloc(sizeof(*p->stash));
+				if (p->stash != NULL) {
+					shim_capture(p->stash);
+					p->stash_ret = ret;
+					p->stash_error = err;
+				}
+			}
+			/* close_notify is met again by the next read; wanting more
+			 * input is no news to a read that has data. */
+			ERR_clear_error();
+			break;
+		}
 		break;
 	case SHIM_OP_WRITE:
 		r->ret = SSL_write_ex(ssl, buf, buf_len, &r->n);
@@ -734,36 +897,39 @@ void shim_ssl_io(SSL *ssl, int op, const unsigned char *in, size_t in_len, int e
 	 * progress, not failure, and SSL_get_error must not be asked about it. */
 	if (op != SHIM_OP_NONE && (r->ret < 0 || (r->ret == 0 && op != SHIM_OP_SHUTDOWN)))
 		r->ssl_error = SSL_get_error(ssl, r->ret);
-	if (ERR_peek_error() != 0 || r->ssl_error == SSL_ERROR_SYSCALL)
-		shim_capture(&r->errq);
-out:
-	shim_io_drain(wbio, out, out_cap, r);
+	/* Errors left behind by a call that succeeded are no one's: the next
+	 * call clears them. */
+	if (r->ssl_error == SSL_ERROR_SYSCALL || r->ssl_error == SSL_ERROR_SSL) {
+		shim_errq *q = OPENSSL_zalloc(sizeof(*q));
+
+		if (q != NULL) {
+			shim_capture(q);
+			r->errq = (uintptr_t)q;
+		} else {
+			ERR_clear_error();
+		}
+	}
+done:
+	pipe_drain(p);
+	r->in_used = p->in_used;
+	r->out_len = p->out_len;
+	r->out_left = pipe_spilled(p);
 	r->shutdown = SSL_get_shutdown(ssl);
 	r->finished = SSL_is_init_finished(ssl);
+	r->buffered = SSL_has_pending(ssl);
+	/* The caller's buffers are its own again. */
+	p->in = NULL;
+	p->in_len = p->in_used = 0;
+	p->out = NULL;
+	p->out_cap = p->out_len = 0;
 }
 
-size_t shim_ssl_take_input(SSL *ssl, unsigned char *buf, size_t cap)
+shim_errq *shim_io_take_errq(shim_io *r)
 {
-	BIO *rbio = SSL_get_rbio(ssl);
-	size_t got = 0;
+	shim_errq *q = (shim_errq *)r->errq;
 
-	while (got < cap) {
-		size_t want = cap - got;
-		int n;
-
-		if (want > INT_MAX)
-			want = INT_MAX;
-		n = BIO_read(rbio, buf + got, (int)want);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	return got;
-}
-
-size_t shim_ssl_input_pending(SSL *ssl)
-{
-	return BIO_ctrl_pending(SSL_get_rbio(ssl));
+	r->errq = 0;
+	return q;
 }
 
 long shim_ssl_get_verify_result(SSL *ssl)

@@ -22,10 +22,14 @@
 #define SHIM_ERRQ_MAX 16
 #define SHIM_ERR_DATA_MAX 256
 
+#define SHIM_ERR_FILE_MAX 64
+
+/* Copied, not pointed to: a pointer field would make cgo scan this struct,
+ * which every SSL operation passes, on every call. */
 typedef struct {
 	unsigned long code;
 	int line;
-	const char *file; /* static storage inside libcrypto */
+	char file[SHIM_ERR_FILE_MAX];
 	char data[SHIM_ERR_DATA_MAX];
 } shim_err_entry;
 
@@ -87,7 +91,7 @@ int shim_ctx_set_num_tickets(SSL_CTX *ctx, size_t n, shim_errq *q);
 size_t shim_ctx_get_num_tickets(SSL_CTX *ctx);
 int shim_ctx_security_level(SSL_CTX *ctx);
 
-/* ---- SSL over two memory BIOs ---- */
+/* ---- SSL over a pipe BIO: memory, never a file descriptor ---- */
 
 SSL *shim_ssl_new(SSL_CTX *ctx, int server, shim_errq *q);
 /* Python's _ssl_configure_hostname: SNI unless name is an IP literal, and, when
@@ -110,23 +114,29 @@ typedef struct {
 	int ssl_error;     /* SSL_get_error(ssl, ret), or SSL_ERROR_NONE */
 	int shutdown;      /* SSL_get_shutdown after the operation */
 	int finished;      /* SSL_is_init_finished after the operation */
+	int buffered;      /* SSL_has_pending: record bytes or plaintext held inside */
 	size_t n;          /* plaintext bytes read or written */
-	size_t out_len;    /* ciphertext copied into out */
-	size_t out_left;   /* ciphertext still queued in the write BIO */
-	shim_errq errq;
+	size_t in_used;    /* bytes of in the SSL took; the rest is the caller's */
+	size_t out_len;    /* ciphertext written into out */
+	size_t out_left;   /* ciphertext waiting in the BIO: out was too small */
+	/* The error queue, when the operation left one: a shim_errq allocated
+	 * here and handed over with shim_io_take_errq. Kept out of the struct
+	 * so that every connection does not carry kilobytes for the rare
+	 * failure, and typed as a number so that cgo does not scan it. */
+	uintptr_t errq;
 } shim_io;
 
 /*
- * One SSL operation in one crossing: feed in (ciphertext from the peer; eof
- * marks the end of the transport), run op over buf, then move up to out_cap
- * bytes of ciphertext produced for the peer into out.
+ * One SSL operation in one crossing: the SSL reads the peer's ciphertext
+ * from in (eof marks the end of the transport), runs op over buf, and
+ * writes ciphertext for the peer into out (up to out_cap bytes, the rest
+ * waits for the next call). Neither buffer is kept after the call.
  */
 void shim_ssl_io(SSL *ssl, int op, const unsigned char *in, size_t in_len, int eof,
                  unsigned char *buf, size_t buf_len,
                  unsigned char *out, size_t out_cap, shim_io *r);
-/* Moves ciphertext not yet consumed by the SSL out of the read BIO. */
-size_t shim_ssl_take_input(SSL *ssl, unsigned char *buf, size_t cap);
-size_t shim_ssl_input_pending(SSL *ssl);
+/* The error queue of the last shim_ssl_io, now the caller's (shim_free it). */
+shim_errq *shim_io_take_errq(shim_io *r);
 long shim_ssl_get_verify_result(SSL *ssl);
 int shim_ssl_shared_ciphers(SSL *ssl, const SSL_CIPHER **out, int cap);
 void shim_ssl_alpn_selected(SSL *ssl, const unsigned char **data, unsigned int *len);
@@ -201,6 +211,9 @@ void shim_free(void *p);
 long shim_live_ctx(void);
 long shim_live_ssl(void);
 long shim_live_bio(void);
+/* Bytes the C allocator has handed out and not had back (glibc's
+ * mallinfo2), or -1 where that cannot be told: for memory measurements. */
+long long shim_c_heap_in_use(void);
 void shim_ctx_free(SSL_CTX *ctx);
 void shim_ssl_free(SSL *ssl);
 

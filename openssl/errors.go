@@ -93,10 +93,8 @@ func newError(fn string, q *C.shim_errq) *Error {
 			ReasonName: reasonNames[libReason{lib, reason}],
 			Message:    reasonText(ce.code),
 			Line:       int(ce.line),
+			File:       C.GoString(&ce.file[0]),
 			Data:       C.GoString(&ce.data[0]),
-		}
-		if ce.file != nil {
-			e.Entries[i].File = C.GoString(ce.file)
 		}
 	}
 	return e

@@ -71,6 +71,14 @@ func bytePtr(b []byte) *C.uchar {
 	return (*C.uchar)(unsafe.Pointer(&b[0]))
 }
 
+// CHeapInUse returns the bytes the C allocator has handed out and not had
+// back (glibc's mallinfo2), which includes OpenSSL's; ok is false where the
+// C library cannot tell. For memory measurements in tests and benchmarks.
+func CHeapInUse() (n int64, ok bool) {
+	v := int64(C.shim_c_heap_in_use())
+	return v, v >= 0
+}
+
 // LiveObjects reports how many SSL_CTX, SSL and memory BIO objects created
 // by this package OpenSSL has not freed yet; leak tests compare it with a
 // baseline.

@@ -107,7 +107,7 @@ func TestLiveObjects_CountFrees(t *testing.T) {
 	ssl, err := ctx.NewSSL(false)
 	require.NoError(t, err)
 	c1, s1, b1 := LiveObjects()
-	assert.Equal(t, [3]int64{c0 + 1, s0 + 1, b0 + 2}, [3]int64{c1, s1, b1})
+	assert.Equal(t, [3]int64{c0 + 1, s0 + 1, b0 + 1}, [3]int64{c1, s1, b1}, "one pipe BIO serves both directions")
 	ctx.Free()
 	c2, _, _ := LiveObjects()
 	assert.Equal(t, c0+1, c2, "the SSL keeps its SSL_CTX alive")

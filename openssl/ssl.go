@@ -22,8 +22,9 @@ const (
 	OpShutdown  Op = C.SHIM_OP_SHUTDOWN  // SSL_shutdown
 )
 
-// SSL owns an SSL object whose read and write sides are memory BIOs: it
-// never touches a file descriptor. Its methods are not safe for concurrent
+// SSL owns an SSL object whose reads and writes go through a memory BIO of
+// the shim's (a "pipe") that works on the caller's buffers during each Do:
+// it never touches a file descriptor, and holds no buffer while idle. Its methods are not safe for concurrent
 // use; the caller serialises them.
 type SSL struct {
 	p       *C.SSL
@@ -31,7 +32,7 @@ type SSL struct {
 	cleanup runtime.Cleanup
 }
 
-// NewSSL creates an SSL from c (SSL_new) with two memory BIOs, in client
+// NewSSL creates an SSL from c (SSL_new) with a pipe BIO, in client
 // (SSL_set_connect_state) or server (SSL_set_accept_state) mode.
 func (c *Ctx) NewSSL(server bool) (*SSL, error) {
 	var q C.shim_errq
@@ -78,17 +79,21 @@ type Result struct {
 	Ret      int    // return value of the operation
 	SSLError int    // SSL_get_error, or ErrorNone
 	N        int    // plaintext bytes read or written
+	In       int    // bytes of in the SSL took; the rest is still the caller's
 	Out      int    // ciphertext bytes placed in out
-	OutLeft  int    // ciphertext still queued in the write BIO
+	OutLeft  int    // ciphertext waiting in the BIO for a later out
 	Shutdown int    // SSL_get_shutdown bits
 	Finished bool   // SSL_is_init_finished
+	Buffered bool   // SSL_has_pending: record bytes or plaintext held inside
 	Err      *Error // the error queue when the operation left one
 }
 
-// Do feeds in (ciphertext from the peer; eof once the transport has ended)
-// into the read BIO, runs op with buf (the plaintext to write, or the space
-// to read into), and copies up to len(out) bytes of ciphertext for the peer
-// into out — one C call. Nothing is allocated unless the queue holds errors.
+// Do runs op with buf (the plaintext to write, or the space to read into),
+// letting the SSL read the peer's ciphertext from in (eof once the
+// transport has ended) and write ciphertext for the peer into out — one C
+// call. Result.In says how much of in was taken; what is left must be
+// offered again, first, to the next Do. Nothing is allocated unless the
+// error queue holds something.
 func (s *SSL) Do(op Op, in []byte, eof bool, buf []byte, out []byte) Result {
 	C.shim_ssl_io(s.p, C.int(op), bytePtr(in), C.size_t(len(in)), cBool(eof),
 		bytePtr(buf), C.size_t(len(buf)), bytePtr(out), C.size_t(len(out)), &s.io)
@@ -97,13 +102,19 @@ func (s *SSL) Do(op Op, in []byte, eof bool, buf []byte, out []byte) Result {
 		Ret:      int(s.io.ret),
 		SSLError: int(s.io.ssl_error),
 		N:        int(s.io.n),
+		In:       int(s.io.in_used),
 		Out:      int(s.io.out_len),
 		OutLeft:  int(s.io.out_left),
 		Shutdown: int(s.io.shutdown),
 		Finished: s.io.finished != 0,
+		Buffered: s.io.buffered != 0,
 	}
-	if s.io.errq.n > 0 || r.SSLError == ErrorSyscall || r.SSLError == ErrorSSL {
-		r.Err = newError(opName(op), &s.io.errq)
+	if s.io.errq != 0 {
+		q := C.shim_io_take_errq(&s.io)
+		r.Err = newError(opName(op), q)
+		C.shim_free(unsafe.Pointer(q))
+	} else if r.SSLError == ErrorSyscall || r.SSLError == ErrorSSL {
+		r.Err = &Error{Func: opName(op)}
 	}
 	return r
 }
@@ -120,20 +131,6 @@ func opName(op Op) string {
 		return "SSL_shutdown"
 	}
 	return "BIO_write"
-}
-
-// TakeInput moves ciphertext the SSL has not consumed out of the read BIO.
-func (s *SSL) TakeInput(buf []byte) int {
-	n := int(C.shim_ssl_take_input(s.p, bytePtr(buf), C.size_t(len(buf))))
-	runtime.KeepAlive(s)
-	return n
-}
-
-// InputPending returns the bytes waiting in the read BIO.
-func (s *SSL) InputPending() int {
-	n := int(C.shim_ssl_input_pending(s.p))
-	runtime.KeepAlive(s)
-	return n
 }
 
 // VerifyResult returns SSL_get_verify_result.

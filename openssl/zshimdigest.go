@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "b9f91021f69a5b5d543bb1cee3cc6f2589a3bad1d6a23c6d161c3d6de94739c0"
+const shimDigest = "76fdb94bbc97643017dc8618c269d547e6bc59a1a39af360839ff2ff9523a4b2"

@@ -16,6 +16,7 @@ package bio
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -48,26 +49,27 @@ const (
 // Result is the outcome of one engine operation.
 type Result struct {
 	Status  Status
-	Ret     int   // the raw return value (SSL_shutdown: 0 sent, 1 both ways)
-	N       int   // plaintext bytes read or written
-	Out     int   // ciphertext bytes the engine put into out
-	OutLeft int   // ciphertext the engine still holds for the peer
+	Ret     int // the raw return value (SSL_shutdown: 0 sent, 1 both ways)
+	N       int // plaintext bytes read or written
+	In      int // bytes of the input the engine took
+	Out     int // ciphertext bytes the engine put into out
+	OutLeft int // ciphertext the engine still holds for the peer
+	// Holding says a read could make progress without more input: the
+	// engine holds part of a record or plaintext not yet read, or knows the
+	// peer has closed.
+	Holding bool
 	Err     error // why the operation Failed
 }
 
 // Engine is the TLS state machine the pump drives. It is used by one
 // goroutine at a time and must never block.
 type Engine interface {
-	// Do feeds in (all of it) and, when eof is set, the end of the peer's
-	// data; runs op with buf (the plaintext to write, or the space to read
-	// into); and copies up to len(out) bytes of ciphertext for the peer
-	// into out.
+	// Do runs op with buf (the plaintext to write, or the space to read
+	// into), taking what it needs of in (ciphertext from the peer; eof
+	// once the transport has ended) and writing ciphertext for the peer
+	// into out, up to len(out). It keeps neither buffer. It reports
+	// WantRead only once it has taken all of in.
 	Do(op Op, in []byte, eof bool, buf []byte, out []byte) Result
-	// TakeInput moves ciphertext the engine has been fed but not consumed
-	// into buf, returning how much.
-	TakeInput(buf []byte) int
-	// InputPending returns how much ciphertext the engine holds unconsumed.
-	InputPending() int
 	// Release frees the engine; nothing is called on it afterwards.
 	Release()
 }
@@ -75,13 +77,32 @@ type Engine interface {
 // ErrReleased is returned by operations after Release or Detach.
 var ErrReleased = errors.New("bio: engine released")
 
-// Sizes of the buffers: one TLS record with its header and the largest
-// expansion a cipher adds, and the space a write chunk needs on top.
+// Buffers come from process-wide pools and go back as soon as they are
+// empty: an idle connection holds none. A read buffer holds a full record
+// with its header; a small output buffer a handshake flight, a large one
+// what a 64 KiB write (four full records) turns into.
 const (
-	readBufSize  = 16*1024 + 5 + 2048
-	outSlack     = 1024
-	minOutBuffer = 4 * 1024
+	readBufSize  = 16<<10 + 5 + 256
+	smallOutSize = 4 << 10
+	largeOutSize = 64<<10 + 2<<10
 )
+
+var (
+	readBufs     = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
+	smallOutBufs = sync.Pool{New: func() any { b := make([]byte, 0, smallOutSize); return &b }}
+	largeOutBufs = sync.Pool{New: func() any { b := make([]byte, 0, largeOutSize); return &b }}
+)
+
+// putOut gives an output buffer back to the pool of its size.
+func putOut(b *[]byte) {
+	*b = (*b)[:0]
+	switch cap(*b) {
+	case smallOutSize:
+		smallOutBufs.Put(b)
+	case largeOutSize:
+		largeOutBufs.Put(b)
+	}
+}
 
 // Conn couples an Engine to a net.Conn.
 type Conn struct {
@@ -90,18 +111,23 @@ type Conn struct {
 	mu       sync.Mutex
 	eng      Engine
 	released bool
-	out      []byte // ciphertext produced and not yet taken by the writer
-	fed      uint64 // counts feeds, so a waiting reader notices input that arrived
-	eof      bool   // the transport has ended and the engine knows
+	rx       []byte  // ciphertext read from the network, not yet taken by the engine
+	rxBuf    *[]byte // the pooled buffer rx lies in
+	out      []byte  // ciphertext produced and not yet taken by the writer
+	outBuf   *[]byte // the pooled buffer out lies in
+	fed      uint64  // counts network reads, so a waiting reader notices input that arrived
+	eof      bool    // the transport has ended
+	// starved says the engine has taken all input and holds nothing a
+	// read could return: a read goes to the network before asking it.
+	starved bool
 
 	queued atomic.Int64 // len(out) plus len(unsent): zero means nothing to send
 
 	readMu sync.Mutex
-	in     []byte // network read buffer
 
 	writeMu sync.Mutex
-	sending []byte // the spare queue, swapped with out
-	unsent  []byte // the rest of a send the network did not take yet
+	unsent  []byte  // what the writer is sending, in order
+	sendBuf *[]byte // the pooled buffer unsent lies in
 }
 
 // New returns a Conn pumping between eng and nc.
@@ -122,35 +148,22 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 // Run without it leaves the sending to a writer already at work, so that a
 // read never waits behind a blocked write.
 func (c *Conn) Run(op Op, buf []byte, flushWait bool) (Result, error) {
-	var (
-		in      []byte
-		eof     bool
-		reading bool  // holding readMu
-		pending error // a network error to report after feeding what came with it
-	)
+	var pending error // a network error to report once what came with it is used
 	for {
 		c.mu.Lock()
 		if c.released {
 			c.mu.Unlock()
-			if reading {
-				c.readMu.Unlock()
-			}
 			return Result{Status: Failed, Err: ErrReleased}, ErrReleased
 		}
-		r := c.doLocked(op, in, eof, buf)
-		if len(in) > 0 || eof {
-			c.fed++
-		}
-		if eof {
-			c.eof = true
+		var r Result
+		if op == OpRead && c.starved && len(c.rx) == 0 && !c.eof {
+			// Asking the engine would only hear it wants input.
+			r = Result{Status: WantRead}
+		} else {
+			r = c.doLocked(op, buf)
 		}
 		seen, ended := c.fed, c.eof
 		c.mu.Unlock()
-		in, eof = nil, false
-		if reading {
-			c.readMu.Unlock()
-			reading = false
-		}
 		if err := c.flush(flushWait); err != nil {
 			return r, err
 		}
@@ -164,49 +177,116 @@ func (c *Conn) Run(op Op, buf []byte, flushWait bool) (Result, error) {
 			// A well-behaved engine fails at the end of input instead.
 			return Result{Status: Failed, Err: io.ErrUnexpectedEOF}, nil
 		}
-
-		c.readMu.Lock()
-		reading = true
-		c.mu.Lock()
-		moved := c.fed != seen
-		c.mu.Unlock()
-		if moved {
-			// Another goroutine fed the engine while this one waited for
-			// the reader's role: try again before reading more.
-			continue
-		}
-		if c.in == nil {
-			c.in = make([]byte, readBufSize)
-		}
-		n, err := c.nc.Read(c.in)
-		if n > 0 {
-			in = c.in[:n]
-		}
-		switch {
-		case err == io.EOF:
-			eof = true
-		case err != nil && n > 0:
-			pending = err
-		case err != nil:
-			c.readMu.Unlock()
-			return r, err
+		if err := c.fill(seen); err != nil {
+			if !errors.Is(err, errFilledWithError) {
+				return r, err
+			}
+			pending = errors.Unwrap(err)
 		}
 	}
 }
 
-// doLocked runs one operation and moves everything it produced to out.
-func (c *Conn) doLocked(op Op, in []byte, eof bool, buf []byte) Result {
-	need := minOutBuffer
-	if op == OpWrite {
-		need = len(buf) + len(buf)/64 + outSlack
+// errFilledWithError wraps a network error that came with data.
+var errFilledWithError = errors.New("bio: data with an error")
+
+// fill reads from the network once, as the one reader, unless input arrived
+// since the engine last asked (fed moved past seen).
+func (c *Conn) fill(seen uint64) error {
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	c.mu.Lock()
+	moved, released := c.fed != seen, c.released
+	c.mu.Unlock()
+	if moved || released {
+		return nil
 	}
-	c.reserveLocked(need)
+	bp := readBufs.Get().(*[]byte)
+	n, err := c.nc.Read(*bp)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.released {
+		readBufs.Put(bp)
+		return ErrReleased
+	}
+	if n > 0 || err == io.EOF {
+		c.starved = false
+	}
+	switch {
+	case n > 0 && len(c.rx) == 0:
+		c.dropRxLocked()
+		c.rx, c.rxBuf = (*bp)[:n], bp
+	case n > 0:
+		c.rx = append(c.rx, (*bp)[:n]...)
+		readBufs.Put(bp)
+	default:
+		readBufs.Put(bp)
+	}
+	if err == io.EOF {
+		c.eof = true
+	}
+	if n > 0 || err == io.EOF {
+		c.fed++
+	}
+	switch {
+	case err == nil || err == io.EOF:
+		return nil
+	case n > 0:
+		return fmt.Errorf("%w: %w", errFilledWithError, err)
+	}
+	return err
+}
+
+func (c *Conn) dropRxLocked() {
+	if c.rxBuf != nil {
+		readBufs.Put(c.rxBuf)
+	}
+	c.rx, c.rxBuf = nil, nil
+}
+
+// opChunk bounds the plaintext one engine call encrypts. A C call that runs
+// past a scheduler tick makes Go hand the thread's processor to another
+// thread and take it back afterwards, two futex wake-ups; a record's worth
+// of work stays well under it. Larger writes are split under one lock and
+// leave in one network write.
+const opChunk = 16 << 10
+
+// doLocked runs one operation and queues everything it produced.
+func (c *Conn) doLocked(op Op, buf []byte) Result {
+	if op != OpWrite || len(buf) <= opChunk {
+		return c.doOneLocked(op, buf)
+	}
+	n := 0
+	for len(buf) > 0 {
+		r := c.doOneLocked(op, buf[:min(len(buf), opChunk)])
+		n += r.N
+		if r.Status != Done {
+			r.N = n
+			return r
+		}
+		buf = buf[r.N:]
+	}
+	return Result{Status: Done, Ret: 1, N: n}
+}
+
+func (c *Conn) doOneLocked(op Op, buf []byte) Result {
+	switch op {
+	case OpWrite:
+		c.reserveLocked(len(buf) + len(buf)/64 + 1024)
+	case OpHandshake, OpShutdown:
+		c.reserveLocked(4 << 10)
+	}
+	// A read rarely writes: it gets the spare room of a queue already
+	// there, and what does not fit waits in the engine for the drain below.
 	before := len(c.out)
-	r := c.eng.Do(op, in, eof, buf, c.out[len(c.out):cap(c.out)])
+	r := c.eng.Do(op, c.rx, c.eof, buf, c.out[len(c.out):cap(c.out)])
 	c.out = c.out[:len(c.out)+r.Out]
+	if c.rx = c.rx[r.In:]; len(c.rx) == 0 {
+		c.dropRxLocked()
+	}
+	c.starved = (r.Status == Done || r.Status == WantRead) && len(c.rx) == 0 && !r.Holding
 	for r.OutLeft > 0 {
 		c.reserveLocked(r.OutLeft)
-		more := c.eng.Do(OpNone, nil, false, nil, c.out[len(c.out):cap(c.out)])
+		more := c.eng.Do(OpNone, nil, c.eof, nil, c.out[len(c.out):cap(c.out)])
 		c.out = c.out[:len(c.out)+more.Out]
 		r.OutLeft = more.OutLeft
 		if more.Out == 0 {
@@ -217,12 +297,27 @@ func (c *Conn) doLocked(op Op, in []byte, eof bool, buf []byte) Result {
 	return r
 }
 
+// reserveLocked makes room for n more bytes of output.
 func (c *Conn) reserveLocked(n int) {
+	if c.out == nil {
+		if n <= smallOutSize {
+			c.outBuf = smallOutBufs.Get().(*[]byte)
+		} else {
+			c.outBuf = largeOutBufs.Get().(*[]byte)
+		}
+		c.out = (*c.outBuf)[:0]
+	}
 	if cap(c.out)-len(c.out) >= n {
 		return
 	}
-	grown := make([]byte, len(c.out), len(c.out)+n)
+	// Geometric growth: a queue the network does not drain (a write
+	// timed out) may grow large, and must not be copied at every step.
+	grown := make([]byte, len(c.out), max(len(c.out)+n, 2*cap(c.out)))
 	copy(grown, c.out)
+	if c.outBuf != nil {
+		putOut(c.outBuf)
+		c.outBuf = nil
+	}
 	c.out = grown
 }
 
@@ -257,13 +352,18 @@ func (c *Conn) sendLocked() error {
 				c.mu.Unlock()
 				return nil
 			}
-			c.out, c.sending = c.sending[:0], c.out
+			// The writer takes the whole queue; the engine starts a new one.
+			c.unsent, c.sendBuf = c.out, c.outBuf
+			c.out, c.outBuf = nil, nil
 			c.mu.Unlock()
-			c.unsent = c.sending
 		}
 		n, err := c.nc.Write(c.unsent)
 		c.unsent = c.unsent[n:]
 		c.queued.Add(-int64(n))
+		if len(c.unsent) == 0 && c.sendBuf != nil {
+			putOut(c.sendBuf)
+			c.sendBuf = nil
+		}
 		if err != nil {
 			return err
 		}
@@ -286,7 +386,7 @@ func (c *Conn) RunAsWriter(op Op) (Result, error) {
 		c.mu.Unlock()
 		return Result{Status: Failed, Err: ErrReleased}, ErrReleased
 	}
-	r := c.doLocked(op, nil, false, nil)
+	r := c.doLocked(op, nil)
 	c.mu.Unlock()
 	return r, c.sendLocked()
 }
@@ -309,17 +409,29 @@ func (c *Conn) Locked(fn func(Engine)) error {
 func (c *Conn) Release() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.released {
-		c.released = true
-		c.eng.Release()
-		c.eng = nil
-	}
+	c.releaseLocked()
 }
 
-// Detach frees the engine and returns the ciphertext it was fed but never
-// consumed: the bytes that followed the peer's close_notify, which belong
-// to whatever the transport carries next. Detach waits for a reader at work
-// to finish, so that none of those bytes are read past it.
+func (c *Conn) releaseLocked() {
+	if c.released {
+		return
+	}
+	c.released = true
+	c.eng.Release()
+	c.eng = nil
+	c.dropRxLocked()
+	// Unsent output dies with the engine; the writer may still hold its
+	// own buffer and gives it back when it ends.
+	if c.outBuf != nil {
+		putOut(c.outBuf)
+	}
+	c.out, c.outBuf = nil, nil
+}
+
+// Detach frees the engine and returns the ciphertext read from the network
+// that it never took: the bytes that followed the peer's close_notify,
+// which belong to whatever the transport carries next. Detach waits for a
+// reader at work to finish, so that none of those bytes are read past it.
 func (c *Conn) Detach() ([]byte, error) {
 	c.readMu.Lock()
 	defer c.readMu.Unlock()
@@ -328,10 +440,7 @@ func (c *Conn) Detach() ([]byte, error) {
 	if c.released {
 		return nil, ErrReleased
 	}
-	rest := make([]byte, c.eng.InputPending())
-	rest = rest[:c.eng.TakeInput(rest)]
-	c.released = true
-	c.eng.Release()
-	c.eng = nil
+	rest := append([]byte(nil), c.rx...)
+	c.releaseLocked()
 	return rest, nil
 }

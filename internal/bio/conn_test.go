@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -186,20 +187,37 @@ func TestRun_ReadOutputSentByBusyWriter(t *testing.T) {
 	assert.Zero(t, a.queued.Load())
 }
 
-// The transport's end is told to the engine once; a later operation fails
-// without reading again.
+// The transport's end is told to the engine, and a later operation fails
+// without reading the network again.
 func TestRun_TransportEOF(t *testing.T) {
-	a, b, ea, _ := framePair(t, false)
-	b.NetConn().Close()
+	ea, eb := newFramePair(false)
+	na, nb := tcpPair(t)
+	counted := &countingConn{Conn: na}
+	a, b := New(counted, ea), New(nb, eb)
+	handshake(t, a, b)
+	nb.Close()
 	buf := make([]byte, 10)
 	r, err := a.Run(OpRead, buf, false)
 	require.NoError(t, err)
 	assert.Equal(t, Failed, r.Status)
 	assert.ErrorIs(t, r.Err, errPeerEOF)
+	reads := counted.reads.Load()
 	r, err = a.Run(OpRead, buf, false)
 	require.NoError(t, err)
 	assert.Equal(t, Failed, r.Status)
-	assert.Equal(t, 1, ea.eofSeen)
+	assert.Equal(t, reads, counted.reads.Load(), "no read after the end of the transport")
+	assert.True(t, ea.eof)
+}
+
+// countingConn counts the reads made on it.
+type countingConn struct {
+	net.Conn
+	reads atomic.Int64
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	c.reads.Add(1)
+	return c.Conn.Read(p)
 }
 
 // A read deadline returns the transport's timeout and leaves the Conn

@@ -18,8 +18,8 @@ import (
 type frameEngine struct {
 	mu       *sync.Mutex // the seq counter is shared by the two ends of a test
 	seq      *uint32
-	ack      bool // answer every data frame read with an 'A' frame
-	in       []byte
+	ack      bool   // answer every data frame read with an 'A' frame
+	in       []byte // a partial frame
 	out      []byte
 	eof      bool
 	sentH    bool
@@ -28,7 +28,6 @@ type frameEngine struct {
 	gotC     bool
 	plain    []byte // data received and not yet read
 	released bool
-	eofSeen  int // how many times Do was told eof
 }
 
 const frameHeader = 1 + 4 + 2
@@ -54,26 +53,45 @@ func (e *frameEngine) emit(typ byte, payload []byte) {
 	e.out = append(e.out, payload...)
 }
 
-// parse consumes complete frames of the input.
-func (e *frameEngine) parse() {
-	for len(e.in) >= frameHeader && !e.gotC {
-		n := int(binary.BigEndian.Uint16(e.in[5:]))
-		if len(e.in) < frameHeader+n {
-			return
-		}
-		typ, payload := e.in[0], e.in[frameHeader:frameHeader+n]
-		switch typ {
-		case 'H':
-			e.gotH = true
-		case 'D':
-			e.plain = append(e.plain, payload...)
-			if e.ack {
-				e.emit('A', nil)
+// take reads frames from in as an SSL reads records: a frame at a time,
+// keeping a partial frame to itself, and nothing past a close frame. It
+// returns how many bytes of in it took.
+func (e *frameEngine) take(in []byte) int {
+	took := 0
+	for took < len(in) && !e.gotC {
+		if rest := in[took:]; len(e.in) == 0 && len(rest) >= frameHeader {
+			if n := frameHeader + int(binary.BigEndian.Uint16(rest[5:])); len(rest) >= n {
+				e.frame(rest[0], rest[frameHeader:n])
+				took += n
+				continue
 			}
-		case 'C':
-			e.gotC = true
 		}
-		e.in = e.in[frameHeader+n:]
+		need := frameHeader - len(e.in)
+		if need <= 0 {
+			need = frameHeader + int(binary.BigEndian.Uint16(e.in[5:])) - len(e.in)
+		}
+		k := min(need, len(in)-took)
+		e.in = append(e.in, in[took:took+k]...)
+		took += k
+		if len(e.in) >= frameHeader && len(e.in) == frameHeader+int(binary.BigEndian.Uint16(e.in[5:])) {
+			e.frame(e.in[0], e.in[frameHeader:])
+			e.in = e.in[:0]
+		}
+	}
+	return took
+}
+
+func (e *frameEngine) frame(typ byte, payload []byte) {
+	switch typ {
+	case 'H':
+		e.gotH = true
+	case 'D':
+		e.plain = append(e.plain, payload...)
+		if e.ack {
+			e.emit('A', nil)
+		}
+	case 'C':
+		e.gotC = true
 	}
 }
 
@@ -81,12 +99,10 @@ func (e *frameEngine) Do(op Op, in []byte, eof bool, buf []byte, out []byte) Res
 	if e.released {
 		panic("frame engine used after Release")
 	}
-	e.in = append(e.in, in...)
+	took := e.take(in)
 	if eof {
 		e.eof = true
-		e.eofSeen++
 	}
-	e.parse()
 	r := Result{Status: Done, Ret: 1}
 	wantRead := func() Result {
 		if e.eof {
@@ -135,19 +151,13 @@ func (e *frameEngine) Do(op Op, in []byte, eof bool, buf []byte, out []byte) Res
 			r = wantRead()
 		}
 	}
+	r.In = took
+	r.Holding = len(e.plain) > 0 || e.gotC || len(e.in) > 0
 	r.Out = copy(out, e.out)
 	e.out = e.out[r.Out:]
 	r.OutLeft = len(e.out)
 	return r
 }
-
-func (e *frameEngine) TakeInput(buf []byte) int {
-	n := copy(buf, e.in)
-	e.in = e.in[n:]
-	return n
-}
-
-func (e *frameEngine) InputPending() int { return len(e.in) }
 
 func (e *frameEngine) Release() { e.released = true }
 
