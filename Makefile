@@ -34,9 +34,13 @@ generate:
 demo:
 	$(GO) run ./cmd/sslctx demo
 
-## bench: the benchmarks.
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+## bench: this library, crypto/tls and raw OpenSSL in C on the same workloads, interleaved; a table of medians and ratios.
+BENCH_ROUNDS ?= 5
+bench: bench/cref/cref
+	$(GO) run ./bench/cmd/benchtable -cref bench/cref/cref -rounds $(BENCH_ROUNDS)
+
+bench/cref/cref: bench/cref/cref.c
+	$${CC:-cc} -O2 -Wall -o $@ $< $$(pkg-config --cflags --libs libssl libcrypto) -lpthread
 
 ## fuzz: every fuzz target for FUZZTIME each (make fuzz FUZZTIME=60s).
 fuzz:

@@ -1,0 +1,195 @@
+// Command benchtable measures sslctx, Go's crypto/tls and the C reference
+// (bench/cref, raw OpenSSL) on the same workloads, interleaved round by
+// round (C, sslctx, crypto/tls, C, ...) so that drift of the machine hits
+// all three alike, and prints a Markdown table of medians and ratios.
+//
+//	go run ./bench/cmd/benchtable -cref bench/cref/cref
+//
+// In-memory rows run the Go implementations with GOMAXPROCS=1, since the C
+// reference pumps both ends in one thread; loopback TCP rows use every core,
+// as the C reference uses a thread per end.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sslctx/ssl"
+	"github.com/sslctx/ssl/bench"
+	"github.com/sslctx/ssl/internal/golden"
+)
+
+// row is one workload on one transport.
+type row struct {
+	name  string // cref's name for it
+	tr    bench.Transport
+	unit  string
+	run   func(b *testing.B, impl bench.Impl, tr bench.Transport)
+	chunk int // bytes per operation for throughput rows
+}
+
+func rows() []row {
+	var out []row
+	for _, tr := range []bench.Transport{bench.TCP, bench.Mem} {
+		out = append(out,
+			row{name: "handshake-rsa", tr: tr, unit: "handshakes/s", run: func(b *testing.B, i bench.Impl, t bench.Transport) { bench.Handshakes(b, i, t, "rsa") }},
+			row{name: "handshake-ecdsa", tr: tr, unit: "handshakes/s", run: func(b *testing.B, i bench.Impl, t bench.Transport) { bench.Handshakes(b, i, t, "ecdsa") }},
+			row{name: "resumed", tr: tr, unit: "handshakes/s", run: bench.Resumed},
+		)
+		for _, suite := range []string{"aes128gcm", "chacha20", "tls12"} {
+			for _, chunk := range []int{16 << 10, 1 << 10} {
+				suite, chunk := suite, chunk
+				size := map[int]string{16 << 10: "16k", 1 << 10: "1k"}[chunk]
+				out = append(out, row{name: "bulk-" + size + "-" + suite, tr: tr, unit: "MiB/s", chunk: chunk,
+					run: func(b *testing.B, i bench.Impl, t bench.Transport) { bench.Bulk(b, i, t, suite, chunk) }})
+			}
+		}
+		out = append(out, row{name: "roundtrip-1k", tr: tr, unit: "roundtrips/s", run: bench.RoundTrips})
+	}
+	return out
+}
+
+var resultLine = regexp.MustCompile(`result ([0-9.]+)`)
+
+func runC(cref string, r row, secs float64) (float64, error) {
+	out, err := exec.Command(cref, r.name, string(r.tr), strconv.FormatFloat(secs, 'f', 2, 64), golden.Dir()).CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("%s %s: %v: %s", cref, r.name, err, out)
+	}
+	m := resultLine.FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("%s %s: no result in %q", cref, r.name, out)
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
+}
+
+// runGo runs one workload with testing.Benchmark and returns its rate and
+// allocations per operation; ok is false when the implementation skipped it.
+func runGo(r row, impl bench.Impl) (rate, allocs float64, ok bool) {
+	if r.tr == bench.Mem {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	}
+	skipped := false
+	res := testing.Benchmark(func(b *testing.B) {
+		r.run(b, impl, r.tr)
+		skipped = b.Skipped()
+	})
+	if skipped || res.N == 0 {
+		return 0, 0, false
+	}
+	perSec := float64(res.N) / res.T.Seconds()
+	if r.chunk > 0 {
+		perSec = perSec * float64(r.chunk) / (1 << 20)
+	}
+	return perSec, float64(res.AllocsPerOp()), true
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func main() {
+	cref := flag.String("cref", "bench/cref/cref", "the C reference program")
+	rounds := flag.Int("rounds", 5, "measurements of each cell")
+	benchtime := flag.Duration("time", 500*time.Millisecond, "duration of one measurement")
+	only := flag.String("only", "", "run only the rows whose name matches this regular expression")
+	flag.Parse()
+	testing.Init()
+	if err := flag.Set("test.benchtime", benchtime.String()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	filter := regexp.MustCompile(*only)
+	all := rows()
+	var selected []row
+	for _, r := range all {
+		if filter.MatchString(r.name + "/" + string(r.tr)) {
+			selected = append(selected, r)
+		}
+	}
+	type cells struct{ c, ours, theirs, allocs []float64 }
+	results := make([]cells, len(selected))
+	start := time.Now()
+	for round := 0; round < *rounds; round++ {
+		for i, r := range selected {
+			// Rotate who goes first, so that no implementation always
+			// runs on a machine warmed (or tired) by the others.
+			for k := 0; k < 3; k++ {
+				switch (round + k) % 3 {
+				case 0:
+					v, err := runC(*cref, r, benchtime.Seconds())
+					if err != nil {
+						fmt.Fprintln(os.Stderr, err)
+						os.Exit(1)
+					}
+					results[i].c = append(results[i].c, v)
+				case 1:
+					if v, a, ok := runGo(r, bench.SSLCtx); ok {
+						results[i].ours = append(results[i].ours, v)
+						results[i].allocs = append(results[i].allocs, a)
+					}
+				case 2:
+					if v, _, ok := runGo(r, bench.CryptoTLS); ok {
+						results[i].theirs = append(results[i].theirs, v)
+					}
+				}
+			}
+		}
+		fmt.Fprintf(os.Stderr, "round %d/%d done after %v\n", round+1, *rounds, time.Since(start).Round(time.Second))
+	}
+
+	fmt.Printf("%s; Go %s; %d CPUs; %d rounds of %v, medians.\n\n", ssl.OpenSSLVersion, runtime.Version(), runtime.NumCPU(), *rounds, *benchtime)
+	fmt.Println("| workload | transport | unit | C (OpenSSL) | sslctx | crypto/tls | sslctx / C | sslctx / crypto/tls | sslctx allocs/op |")
+	fmt.Println("|---|---|---|---:|---:|---:|---:|---:|---:|")
+	for i, r := range selected {
+		c, ours, theirs := median(results[i].c), median(results[i].ours), median(results[i].theirs)
+		ratio := func(a, b float64) string {
+			if a == 0 || b == 0 {
+				return "n/a"
+			}
+			return fmt.Sprintf("%.2f", a/b)
+		}
+		num := func(v float64) string {
+			if v == 0 {
+				return "n/a"
+			}
+			return strconv.FormatFloat(v, 'f', 0, 64)
+		}
+		transport := map[bench.Transport]string{bench.TCP: "loopback TCP", bench.Mem: "memory"}[r.tr]
+		fmt.Printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.name, transport, r.unit,
+			num(c), num(ours), num(theirs), ratio(ours, c), ratio(ours, theirs), strings.TrimSuffix(fmt.Sprintf("%.0f", median(results[i].allocs)), ".0"))
+	}
+	if filter.MatchString("idle-memory") {
+		c, err := runC(*cref, row{name: "idle-memory", tr: bench.Mem}, 0)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		ours, err1 := bench.IdleMemory(bench.SSLCtx, 200)
+		theirs, err2 := bench.IdleMemory(bench.CryptoTLS, 200)
+		if err1 != nil || err2 != nil {
+			fmt.Fprintln(os.Stderr, err1, err2)
+			os.Exit(1)
+		}
+		fmt.Printf("| idle memory per connection end | after handshake | bytes | %.0f | %.0f | %.0f | %.2f | %.2f | |\n",
+			c, ours, theirs, ours/c, ours/theirs)
+	}
+	fmt.Fprintf(os.Stderr, "total %v\n", time.Since(start).Round(time.Second))
+}
