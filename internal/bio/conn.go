@@ -334,10 +334,17 @@ func (c *Conn) flush(wait bool) error {
 			// nothing is queued, and looks again after letting go.
 			return nil
 		}
+		before := c.queued.Load()
 		err := c.sendLocked()
+		progress := c.queued.Load() != before
 		c.writeMu.Unlock()
 		if err != nil {
 			return err
+		}
+		if !progress {
+			// Nothing left that this Conn can send (the engine was
+			// released with output queued): do not spin.
+			return nil
 		}
 	}
 	return nil
@@ -422,6 +429,7 @@ func (c *Conn) releaseLocked() {
 	c.dropRxLocked()
 	// Unsent output dies with the engine; the writer may still hold its
 	// own buffer and gives it back when it ends.
+	c.queued.Add(-int64(len(c.out)))
 	if c.outBuf != nil {
 		putOut(c.outBuf)
 	}

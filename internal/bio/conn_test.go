@@ -350,3 +350,24 @@ func (c *errAfterData) Read(p []byte) (int, error) {
 func (c *errAfterData) Write(p []byte) (int, error) { return len(p), nil }
 
 var _ io.Reader = (*errAfterData)(nil)
+
+// Output queued when the engine is released is dropped with it: a flush
+// afterwards returns at once instead of waiting for bytes no one will send.
+func TestRelease_WithQueuedOutputDoesNotSpin(t *testing.T) {
+	a, _, _, _ := framePair(t, false)
+	require.True(t, a.TryWriter(), "hold the writer's role so the output stays queued")
+	_, err := a.Run(OpWrite, []byte("queued"), false)
+	require.NoError(t, err)
+	require.Positive(t, a.queued.Load())
+	a.Release()
+	a.ReleaseWriter()
+	done := make(chan error, 1)
+	go func() { done <- a.Flush() }()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Flush spins on output of a released engine")
+	}
+	assert.Zero(t, a.queued.Load())
+}
