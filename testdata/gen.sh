@@ -164,6 +164,18 @@ fullname = dirName:crl_dir
 [ leaf_ext ]
 basicConstraints = CA:FALSE
 subjectAltName = DNS:leaf.example
+
+# ---- servers of the security tests (certificate and key kept) ----
+[ nul_server_ext ]
+basicConstraints = CA:FALSE
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = none
+authorityKeyIdentifier = none
+subjectAltName = DNS:null.python.org!example.org
+[ dnsip_ext ]
+basicConstraints = CA:FALSE
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:127.0.0.1
 EOF
 export OPENSSL_CONF="$CNF" # keep the system openssl.cnf out of the picture
 
@@ -394,3 +406,22 @@ quiet openssl x509 -in "$TMP/nul.der" -inform DER -signkey "$TMP/nul-bytes-tmp.k
 	-sha256 -days "$DAYS" -out "$TMP/nul-self.pem"
 quiet openssl x509 -in "$TMP/nul-self.pem" -CA ca.pem -CAkey ca.key -sha256 -days "$DAYS" \
 	-out certs/nul-bytes.pem
+
+# ---------------------------------------------------------------------------
+# Servers for the security tests, with their keys.
+
+# A name with a NUL byte: "null.python.org\0example.org" in the CN and the
+# SAN. Whoever compares C strings sees "null.python.org"; a client checking
+# that name must still refuse it. Made as nul-bytes.pem is.
+newkey ec nul-server.key
+newcsr nul-server.key '/O=sslctx tests/CN=null.python.org!example.org' "$TMP/nul-server.csr"
+sign "$TMP/nul-server.csr" "$TMP/nul-server-tmp.pem" ca nul_server_ext
+openssl x509 -in "$TMP/nul-server-tmp.pem" -outform DER |
+	perl -0777 -pe 's/\.org!/.org\0/g' >"$TMP/nul-server.der"
+quiet openssl x509 -in "$TMP/nul-server.der" -inform DER -signkey nul-server.key \
+	-sha256 -days "$DAYS" -out "$TMP/nul-server-self.pem"
+quiet openssl x509 -in "$TMP/nul-server-self.pem" -CA ca.pem -CAkey ca.key -sha256 -days "$DAYS" \
+	-out nul-server.pem
+
+# An IP address written as a DNS name: an IP literal must never match it.
+leaf dnsip-server ec '/O=sslctx tests/CN=127.0.0.1' dnsip_ext

@@ -1,0 +1,332 @@
+package ssl
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"math/rand"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// reset aborts a TCP connection with RST instead of FIN.
+func reset(t *testing.T, c net.Conn) {
+	t.Helper()
+	require.NoError(t, c.(*net.TCPConn).SetLinger(0))
+	c.Close()
+}
+
+// isReset reports whether err is the transport's "connection reset".
+func isReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+func TestFault_PeerResetsMidHandshake(t *testing.T) {
+	noGoroutineLeak(t)
+	cn, sn := tcpPair(t)
+	go func() {
+		hdr := readN(t, sn, 5)
+		readN(t, sn, int(hdr[3])<<8|int(hdr[4]))
+		reset(t, sn)
+	}()
+	require.NoError(t, cn.SetDeadline(time.Now().Add(10*time.Second)))
+	_, err := testClientContext(t).WrapSocket(cn, ServerHostname("localhost"))
+	require.Error(t, err)
+	var e *Error
+	assert.True(t, isReset(err) || (errors.As(err, &e) && e.Code == ErrorEOF), "a reset or an EOF, got %v", err)
+}
+
+// cutConn writes only the first limit bytes, then resets the connection.
+type cutConn struct {
+	net.Conn
+	limit int
+	t     *testing.T
+}
+
+func (c *cutConn) Write(p []byte) (int, error) {
+	if len(p) > c.limit {
+		n, _ := c.Conn.Write(p[:c.limit])
+		reset(c.t, c.Conn)
+		return n, syscall.ECONNRESET
+	}
+	c.limit -= len(p)
+	return c.Conn.Write(p)
+}
+
+func TestFault_PeerResetsMidRecord(t *testing.T) {
+	noGoroutineLeak(t)
+	cn, sn := tcpPair(t)
+	go func() {
+		// Past the handshake, the server's transport cuts a record short.
+		s, err := testServerContext(t).WrapSocket(&cutConn{Conn: sn, limit: 4096 + 100, t: t}, ServerSide(true))
+		if err == nil {
+			s.Write(make([]byte, 16<<10))
+		}
+	}()
+	c, err := testClientContext(t).WrapSocket(cn, ServerHostname("localhost"))
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, cn.SetDeadline(time.Now().Add(10*time.Second)))
+	_, err = io.ReadAll(c)
+	require.Error(t, err, "a record cut short by a reset is not a clean end")
+	assert.True(t, isReset(err), "the transport's reset, got %v", err)
+}
+
+// A record header that promises more than arrives, then the end of the
+// transport: with ragged EOFs reported, Python's SSLEOFError.
+func TestFault_TruncatedRecord(t *testing.T) {
+	c, s := handshakePair(t, testClientContext(t), testServerContext(t),
+		[]WrapOption{ServerHostname("localhost"), SuppressRaggedEOFs(false)}, nil)
+	require.NoError(t, c.err)
+	require.NoError(t, s.err)
+	_, err := s.sock.Write([]byte("x"))
+	require.NoError(t, err)
+	readN(t, c.sock, 1)
+	raw := s.sock.NetConn()
+	_, err = raw.Write([]byte{0x17, 0x03, 0x03, 0x40, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
+	require.NoError(t, err)
+	raw.Close()
+	_, err = c.sock.Read(make([]byte, 100))
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, ErrorEOF, e.Code)
+}
+
+// A record longer than TLS allows is refused by OpenSSL's record layer.
+func TestFault_OversizedRecord(t *testing.T) {
+	c, s := connected(t, testClientContext(t), testServerContext(t))
+	_, err := s.Write([]byte("x"))
+	require.NoError(t, err)
+	readN(t, c, 1)
+	oversized := append([]byte{0x17, 0x03, 0x03, 0xff, 0xff}, make([]byte, 0xffff)...)
+	go s.NetConn().Write(oversized)
+	_, err = c.Read(make([]byte, 100))
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, ErrorSSL, e.Code)
+	assert.NotEmpty(t, e.Reason, "OpenSSL names what is wrong: %v", e)
+	_, err = c.Read(make([]byte, 100))
+	assert.Error(t, err, "the connection stays failed")
+}
+
+// byteConn reads and writes one byte per call.
+type byteConn struct{ net.Conn }
+
+func (c byteConn) Read(p []byte) (int, error) {
+	if len(p) > 1 {
+		p = p[:1]
+	}
+	return c.Conn.Read(p)
+}
+
+func (c byteConn) Write(p []byte) (int, error) {
+	for i := range p {
+		if _, err := c.Conn.Write(p[i : i+1]); err != nil {
+			return i, err
+		}
+	}
+	return len(p), nil
+}
+
+// A peer that moves one byte per system call still completes the
+// handshake and the exchange, both ways.
+func TestFault_ByteAtATimePeer(t *testing.T) {
+	noGoroutineLeak(t)
+	cn, sn := tcpPair(t)
+	deadline := time.Now().Add(30 * time.Second)
+	cn.SetDeadline(deadline)
+	sn.SetDeadline(deadline)
+	msg := bytes.Repeat([]byte("byte by byte "), 3000)
+	served := make(chan error, 1)
+	go func() {
+		s, err := testServerContext(t).WrapSocket(byteConn{sn}, ServerSide(true))
+		if err != nil {
+			served <- err
+			return
+		}
+		defer s.Close()
+		got := make([]byte, len(msg))
+		if _, err := io.ReadFull(s, got); err != nil {
+			served <- err
+			return
+		}
+		_, err = s.Write(got)
+		served <- err
+	}()
+	c, err := testClientContext(t).WrapSocket(byteConn{cn}, ServerHostname("localhost"))
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Write(msg)
+	require.NoError(t, err)
+	got := make([]byte, len(msg))
+	_, err = io.ReadFull(c, got)
+	require.NoError(t, err)
+	require.NoError(t, <-served)
+	assert.Equal(t, msg, got)
+}
+
+// A peer that stops reading: the write deadline ends the write, and no
+// goroutine is left waiting.
+func TestFault_PeerStopsReading(t *testing.T) {
+	noGoroutineLeak(t)
+	c, _ := connected(t, testClientContext(t), testServerContext(t))
+	require.NoError(t, c.SetWriteDeadline(time.Now().Add(100*time.Millisecond)))
+	start := time.Now()
+	_, err := c.Write(make([]byte, 64<<20))
+	var ne net.Error
+	require.ErrorAs(t, err, &ne)
+	assert.True(t, ne.Timeout())
+	assert.Less(t, time.Since(start), 10*time.Second)
+	c.Close()
+}
+
+// Half-close both ways: each side's close_notify ends the other's reading,
+// and writing goes on until its own CloseWrite.
+func TestFault_HalfClose(t *testing.T) {
+	c, s := connected(t, testClientContext(t), testServerContext(t))
+	require.NoError(t, c.CloseWrite())
+	_, err := s.Read(make([]byte, 1))
+	assert.Equal(t, io.EOF, err)
+	_, err = s.Write([]byte("after your close"))
+	require.NoError(t, err)
+	assert.Equal(t, "after your close", string(readN(t, c, 16)))
+	require.NoError(t, s.CloseWrite())
+	_, err = c.Read(make([]byte, 1))
+	assert.Equal(t, io.EOF, err)
+	_, err = c.Write([]byte("x"))
+	var e *Error
+	require.ErrorAs(t, err, &e, "nothing is written after our own close_notify")
+	assert.Equal(t, "PROTOCOL_IS_SHUTDOWN", e.Reason)
+}
+
+func TestFault_ZeroLengthReadsAndWrites(t *testing.T) {
+	c, s := connected(t, testClientContext(t), testServerContext(t))
+	for i := 0; i < 3; i++ {
+		n, err := c.Write([]byte{})
+		assert.Zero(t, n)
+		assert.NoError(t, err)
+		n, err = s.Read([]byte{})
+		assert.Zero(t, n)
+		assert.NoError(t, err)
+	}
+	_, err := c.Write([]byte("after zeros"))
+	require.NoError(t, err)
+	assert.Equal(t, "after zeros", string(readN(t, s, 11)))
+}
+
+// Close from another goroutine at any moment of a handshake, a Read or a
+// Write: no panic, no race, no goroutine left.
+func TestFault_CloseRacesEverything(t *testing.T) {
+	noGoroutineLeak(t)
+	sctx, cctx := testServerContext(t), testClientContext(t)
+	rng := rand.New(rand.NewSource(1))
+	for i := 0; i < 60; i++ {
+		cn, sn := tcpPair(t)
+		deadline := time.Now().Add(10 * time.Second)
+		cn.SetDeadline(deadline)
+		sn.SetDeadline(deadline)
+		s, err := sctx.WrapSocket(sn, ServerSide(true), DoHandshakeOnConnect(false))
+		require.NoError(t, err)
+		c, err := cctx.WrapSocket(cn, ServerHostname("localhost"), DoHandshakeOnConnect(false))
+		require.NoError(t, err)
+		var wg sync.WaitGroup
+		for _, f := range []func(){
+			func() { c.DoHandshake() },
+			func() { s.DoHandshake() },
+			func() { c.Write(make([]byte, 256<<10)) },
+			func() { io.Copy(io.Discard, s) },
+			func() { c.Read(make([]byte, 10)) },
+			func() { s.Write([]byte("x")) },
+		} {
+			wg.Add(1)
+			go func() { defer wg.Done(); f() }()
+		}
+		time.Sleep(time.Duration(rng.Intn(3000)) * time.Microsecond)
+		var closes sync.WaitGroup
+		for _, sock := range []*Socket{c, s, c} {
+			closes.Add(1)
+			go func() { defer closes.Done(); sock.Close() }()
+		}
+		closes.Wait()
+		wg.Wait()
+	}
+}
+
+// One Context changed all the while 100 goroutines wrap sockets from it:
+// every handshake succeeds with one of the settings, and nothing races.
+func TestFault_ContextMutatedWhileWrapping(t *testing.T) {
+	noGoroutineLeak(t)
+	sctx := testServerContext(t)
+	l, err := Listen("tcp", "127.0.0.1:0", sctx)
+	require.NoError(t, err)
+	defer l.Close()
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				conn.SetDeadline(time.Now().Add(20 * time.Second))
+				io.Copy(conn, conn)
+			}()
+		}
+	}()
+	cctx := testClientContext(t)
+	var stop atomic.Bool
+	mutated := make(chan int)
+	go func() {
+		n := 0
+		for !stop.Load() {
+			switch n % 5 {
+			case 0:
+				sctx.SetCiphers("ECDHE+AESGCM")
+				cctx.SetCiphers("HIGH:!aNULL")
+			case 1:
+				sctx.SetCipherSuites("TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384")
+			case 2:
+				cctx.SetOptions(cctx.Options() ^ OpNoTicket)
+			case 3:
+				sctx.SetALPNProtocols([]string{"h2", "http/1.1"})
+				cctx.SetALPNProtocols([]string{"http/1.1"})
+			case 4:
+				cctx.LoadVerifyLocations(td("ca.pem"), "")
+				cctx.SetMaximumVersion([]TLSVersion{TLSv1_2, TLSv1_3}[n%2])
+			}
+			n++
+		}
+		mutated <- n
+	}()
+	var wg sync.WaitGroup
+	var failures atomic.Int64
+	for g := 0; g < 100; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := Dial(t.Context(), "tcp", l.Addr().String(), cctx)
+			if err != nil {
+				failures.Add(1)
+				t.Log(err)
+				return
+			}
+			defer s.Close()
+			s.Write([]byte("ping"))
+			buf := make([]byte, 4)
+			if _, err := io.ReadFull(s, buf); err != nil || string(buf) != "ping" {
+				failures.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	stop.Store(true)
+	assert.Positive(t, <-mutated)
+	assert.Zero(t, failures.Load())
+}

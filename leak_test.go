@@ -1,0 +1,221 @@
+package ssl
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sslctx/ssl/openssl"
+)
+
+// resources counts what a connection may leak.
+type resources struct {
+	ctx, ssl, bio int64
+	fds           int
+	goroutines    int
+}
+
+func (r resources) String() string {
+	return fmt.Sprintf("SSL_CTX %d, SSL %d, BIO %d, fds %d, goroutines %d", r.ctx, r.ssl, r.bio, r.fds, r.goroutines)
+}
+
+func countResources(t *testing.T) resources {
+	t.Helper()
+	var r resources
+	r.ctx, r.ssl, r.bio = openssl.LiveObjects()
+	fds, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	r.fds = len(fds)
+	r.goroutines = runtime.NumGoroutine()
+	return r
+}
+
+// settle collects garbage until the counts return to base, or the deadline.
+func settle(t *testing.T, base resources) resources {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		runtime.GC()
+		now := countResources(t)
+		if (now.ctx <= base.ctx && now.ssl <= base.ssl && now.bio <= base.bio &&
+			now.fds <= base.fds && now.goroutines <= base.goroutines) || time.Now().After(deadline) {
+			return now
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// connectionKinds are the ways a connection ends.
+var connectionKinds = []string{"clean close", "ragged close", "failed handshake", "unwrap", "abandoned"}
+
+// Ten thousand connections that end in every way: afterwards every
+// SSL_CTX, SSL and BIO is freed, every file descriptor closed and every
+// goroutine gone.
+func TestLeaks_TenThousandConnections(t *testing.T) {
+	const total = 10000
+	n := total
+	if testing.Short() {
+		n = 1000
+	}
+	base := settle(t, countResources(t))
+
+	sctx, err := NewContext(ProtocolTLSServer)
+	require.NoError(t, err)
+	require.NoError(t, sctx.LoadCertChain(td("server-ecdsa.pem"), td("server-ecdsa.key")))
+	good, err := NewContext(ProtocolTLSClient)
+	require.NoError(t, err)
+	require.NoError(t, good.LoadVerifyLocations(td("ca.pem"), ""))
+	wrongCA, err := NewContext(ProtocolTLSClient)
+	require.NoError(t, err)
+	require.NoError(t, wrongCA.LoadVerifyLocations(td("ca2.pem"), ""))
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var serving sync.WaitGroup
+	serving.Add(1)
+	go func() {
+		defer serving.Done()
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			serving.Add(1)
+			go func() {
+				defer serving.Done()
+				serveKind(conn, sctx)
+			}()
+		}
+	}()
+
+	var failures atomic.Int64
+	var firstFailure atomic.Value
+	var work sync.WaitGroup
+	next := atomic.Int64{}
+	for w := 0; w < 8; w++ {
+		work.Add(1)
+		go func() {
+			defer work.Done()
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				if err := clientKind(l.Addr().String(), int(i)%len(connectionKinds), good, wrongCA); err != nil {
+					if failures.Add(1) == 1 {
+						firstFailure.Store(fmt.Sprintf("connection %d (%s): %v", i, connectionKinds[int(i)%len(connectionKinds)], err))
+					}
+				}
+			}
+		}()
+	}
+	work.Wait()
+	l.Close()
+	serving.Wait()
+	if f := failures.Load(); f > 0 {
+		t.Errorf("%d of %d connections misbehaved; the first: %v", f, n, firstFailure.Load())
+	}
+	require.NoError(t, sctx.Close())
+	require.NoError(t, good.Close())
+	require.NoError(t, wrongCA.Close())
+
+	after := settle(t, base)
+	t.Logf("%d connections; before: %v; after: %v", n, base, after)
+	assert.Equal(t, base.ctx, after.ctx, "SSL_CTX objects")
+	assert.Equal(t, base.ssl, after.ssl, "SSL objects")
+	assert.Equal(t, base.bio, after.bio, "BIO objects")
+	assert.LessOrEqual(t, after.fds, base.fds, "file descriptors")
+	assert.LessOrEqual(t, after.goroutines, base.goroutines, "goroutines")
+}
+
+// serveKind is the server end: it learns the kind from the first byte.
+func serveKind(conn net.Conn, c *Context) {
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	s, err := c.WrapSocket(conn, ServerSide(true))
+	if err != nil {
+		return // the failed-handshake kind; WrapSocket closed conn
+	}
+	kind := make([]byte, 1)
+	if _, err := io.ReadFull(s, kind); err != nil {
+		s.Close()
+		return
+	}
+	switch connectionKinds[kind[0]] {
+	case "clean close":
+		s.Write(kind)
+		io.Copy(io.Discard, s)
+		s.Close()
+	case "ragged close":
+		s.Write(kind)
+		s.NetConn().Close() // no close_notify
+		s.Close()
+	case "unwrap":
+		s.Write(kind)
+		if plain, err := s.Unwrap(); err == nil {
+			plain.Close()
+		} else {
+			s.Close()
+		}
+	case "abandoned":
+		s.Write(kind)
+		// Dropped without Close: the collector must free it all.
+	}
+}
+
+func clientKind(addr string, kind int, good, wrongCA *Context) error {
+	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	c := good
+	if connectionKinds[kind] == "failed handshake" {
+		c = wrongCA
+	}
+	s, err := c.WrapSocket(conn, ServerHostname("localhost"))
+	if connectionKinds[kind] == "failed handshake" {
+		if err == nil {
+			s.Close()
+			return fmt.Errorf("a server from another CA was accepted")
+		}
+		return nil // WrapSocket closed conn
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := s.Write([]byte{byte(kind)}); err != nil {
+		s.Close()
+		return err
+	}
+	if _, err := io.ReadFull(s, make([]byte, 1)); err != nil {
+		s.Close()
+		return err
+	}
+	switch connectionKinds[kind] {
+	case "clean close":
+		return s.Close()
+	case "ragged close":
+		_, err = s.Read(make([]byte, 1))
+		s.Close()
+		if err != io.EOF {
+			return fmt.Errorf("ragged close read %v, want io.EOF (suppressed)", err)
+		}
+		return nil
+	case "unwrap":
+		plain, err := s.Unwrap()
+		if err != nil {
+			s.Close()
+			return err
+		}
+		return plain.Close()
+	case "abandoned":
+		// Dropped without Close.
+		return nil
+	}
+	return nil
+}
