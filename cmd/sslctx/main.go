@@ -8,6 +8,19 @@
 //	sslctx cert FILE                     a certificate as Python's dict
 //	sslctx get-server-certificate H:P    the server's certificate in PEM
 //
+// connect is Python's SSLContext plus wrap_socket on a TCP connection: it
+// prints the negotiated version(), cipher() and selected_alpn_protocol(),
+// and getpeercert() as JSON, or with -json all of them as one JSON object;
+// -send writes a request after the handshake and prints the reply. serve
+// listens with a PROTOCOL_TLS_SERVER context, echoing each connection's
+// bytes back or answering HTTPS requests, and prints a line per connection.
+// ciphers lists get_ciphers() for an OpenSSL cipher string, cert decodes a
+// PEM or DER certificate file as getpeercert() would describe it, and
+// get-server-certificate is Python's get_server_certificate.
+//
+// Flags may come before or after the arguments; `sslctx COMMAND --help`
+// lists them.
+//
 // Exit codes: 0 success, 1 the operation failed (the error is printed on
 // one line), 2 the command line was wrong.
 package main
@@ -26,6 +39,8 @@ import (
 type command struct {
 	summary string
 	run     func(args []string, stdout io.Writer) error
+	// help, if any, follows the summary in the command's --help.
+	help string
 }
 
 // commands is filled by init: the commands' flag help reads it.
@@ -33,7 +48,13 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"demo": {"a TLS server and client from this library, talking on 127.0.0.1", runDemo},
+		"demo":    {summary: "a TLS server and client from this library, talking on 127.0.0.1", run: runDemo},
+		"connect": {summary: "connect to a TLS server, verify it and print the connection and its certificate", run: runConnect, help: connectHelp},
+		"serve":   {summary: "serve TLS on a port: echo each connection's bytes, or answer HTTPS", run: runServe, help: serveHelp},
+		"ciphers": {summary: "the ciphers an OpenSSL cipher string selects, as Python's get_ciphers()", run: runCiphers, help: ciphersHelp},
+		"cert":    {summary: "a certificate file as Python's getpeercert() dict, in JSON", run: runCert, help: certHelp},
+		"get-server-certificate": {summary: "fetch a server's certificate in PEM, as Python's get_server_certificate()",
+			run: runGetServerCertificate, help: getServerCertificateHelp},
 	}
 }
 
@@ -95,8 +116,13 @@ func flags(name, args string, w io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(w)
 	fs.Usage = func() {
-		fmt.Fprintf(w, "usage: sslctx %s [flags] %s\n\n%s\n\nflags:\n", name, args, commands[name].summary)
+		fmt.Fprintf(w, "usage: %s\n\n%s\n", strings.TrimSpace("sslctx "+name+" [flags] "+args), commands[name].summary)
+		if h := commands[name].help; h != "" {
+			fmt.Fprintf(w, "\n%s", h)
+		}
+		fmt.Fprintln(w, "\nflags:")
 		fs.PrintDefaults()
+		fmt.Fprintln(w, "\nExit codes: 0 success, 1 the operation failed, 2 a wrong command line.")
 	}
 	return fs
 }
@@ -110,6 +136,36 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return usageError{err.Error()}
 	}
 	return nil
+}
+
+// parseArgs parses args as parse does, but lets flags follow the arguments
+// too ("connect HOST:PORT -cafile F"); everything after "--" is an
+// argument. It returns the arguments and checks there are between least
+// and most of them.
+func parseArgs(fs *flag.FlagSet, args []string, least, most int) ([]string, error) {
+	var pos []string
+	for {
+		if err := parse(fs, args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+	switch {
+	case len(pos) < least:
+		return nil, usageError{fmt.Sprintf("missing argument (see sslctx %s --help)", fs.Name())}
+	case len(pos) > most:
+		return nil, usageError{fmt.Sprintf("unexpected argument %q (see sslctx %s --help)", pos[most], fs.Name())}
+	}
+	return pos, nil
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/sslctx/ssl"
+)
+
+const getServerCertificateHelp = `Connects to HOST:PORT, performs a handshake and prints the certificate the
+server presents, in PEM (Python's get_server_certificate). Without -cafile
+the certificate is fetched unverified; with it, it must verify against those
+CAs. Hostnames are never checked.
+`
+
+func runGetServerCertificate(args []string, stdout io.Writer) error {
+	fs := flags("get-server-certificate", "HOST:PORT", stdout)
+	cafile := fs.String("cafile", "", "PEM `file` of CA certificates the server's certificate must verify against")
+	protocol := fs.String("protocol", "TLS_CLIENT", "the context's `protocol`: TLS, TLS_CLIENT, TLSv1, TLSv1_1 or TLSv1_2 (Python's PROTOCOL_*)")
+	timeout := fs.Duration("timeout", 10*time.Second, "bound on the whole exchange")
+	pos, err := parseArgs(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	addr := pos[0]
+	if err := checkAddr(addr); err != nil {
+		return err
+	}
+	p, err := parseProtocol(*protocol, "TLS", "SSLv23", "TLS_CLIENT", "TLSv1", "TLSv1_1", "TLSv1_2")
+	if err != nil {
+		return err
+	}
+	if *timeout <= 0 {
+		return usageError{"-timeout must be positive"}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	pem, err := ssl.GetServerCertificate(ctx, addr, p, *cafile)
+	if err != nil {
+		return timedOut(err, addr, *timeout)
+	}
+	fmt.Fprint(stdout, pem)
+	return nil
+}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/sslctx/ssl"
+)
+
+// The names the -protocol flags take, Python's PROTOCOL_* without the
+// prefix.
+var protocolsByName = map[string]ssl.Protocol{
+	"TLS":        ssl.ProtocolTLS,
+	"SSLv23":     ssl.ProtocolSSLv23,
+	"TLS_CLIENT": ssl.ProtocolTLSClient,
+	"TLS_SERVER": ssl.ProtocolTLSServer,
+	"TLSv1":      ssl.ProtocolTLSv1,
+	"TLSv1_1":    ssl.ProtocolTLSv1_1,
+	"TLSv1_2":    ssl.ProtocolTLSv1_2,
+}
+
+// parseProtocol reads a -protocol value, with or without "PROTOCOL_", among
+// the names in allowed.
+func parseProtocol(s string, allowed ...string) (ssl.Protocol, error) {
+	name := strings.TrimPrefix(s, "PROTOCOL_")
+	for _, a := range allowed {
+		if strings.EqualFold(name, a) {
+			return protocolsByName[a], nil
+		}
+	}
+	return 0, usageError{fmt.Sprintf("-protocol %q: want one of %s", s, strings.Join(allowed, ", "))}
+}
+
+// parseVerifyMode reads a -verify value: none, optional or required (or
+// Python's CERT_NONE, ...).
+func parseVerifyMode(s string) (ssl.VerifyMode, error) {
+	switch strings.ToLower(strings.TrimPrefix(strings.ToUpper(s), "CERT_")) {
+	case "none":
+		return ssl.CertNone, nil
+	case "optional":
+		return ssl.CertOptional, nil
+	case "required":
+		return ssl.CertRequired, nil
+	}
+	return 0, usageError{fmt.Sprintf("-verify %q: want none, optional or required", s)}
+}
+
+// parseTLSVersion reads a -min or -max value: TLSv1, TLSv1_1, TLSv1_2 or
+// TLSv1_3 (also written TLSv1.2).
+func parseTLSVersion(flagName, s string) (ssl.TLSVersion, error) {
+	switch strings.ReplaceAll(strings.ToLower(s), ".", "_") {
+	case "tlsv1", "tlsv1_0":
+		return ssl.TLSv1_0, nil
+	case "tlsv1_1":
+		return ssl.TLSv1_1, nil
+	case "tlsv1_2":
+		return ssl.TLSv1_2, nil
+	case "tlsv1_3":
+		return ssl.TLSv1_3, nil
+	}
+	return 0, usageError{fmt.Sprintf("-%s %q: want TLSv1, TLSv1_1, TLSv1_2 or TLSv1_3", flagName, s)}
+}
+
+// parseALPN splits an -alpn value, "h2,http/1.1", into protocol names.
+func parseALPN(s string) []string {
+	var protos []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			protos = append(protos, p)
+		}
+	}
+	return protos
+}
+
+// checkAddr checks that an argument is HOST:PORT.
+func checkAddr(addr string) error {
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+		return usageError{fmt.Sprintf("%q is not HOST:PORT", addr)}
+	}
+	return nil
+}
+
+// isSet reports whether the flag name was given on the command line, to
+// tell -ciphersuites "" (no TLS 1.3 suites) from no -ciphersuites at all.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
+}
+
+// cipherFlags are the cipher selection flags of several commands.
+type cipherFlags struct {
+	fs                    *flag.FlagSet
+	ciphers, ciphersuites *string
+}
+
+func addCipherFlags(fs *flag.FlagSet) cipherFlags {
+	return cipherFlags{
+		fs: fs,
+		ciphers: fs.String("ciphers", "",
+			"OpenSSL cipher `list` for TLS 1.2 and below, e.g. \"ECDHE+AESGCM:!aNULL\" (default: the protocol's)"),
+		ciphersuites: fs.String("ciphersuites", "",
+			"colon-separated TLS 1.3 `suites`, e.g. \"TLS_AES_128_GCM_SHA256\"; \"\" disables TLS 1.3 suites (default: OpenSSL's)"),
+	}
+}
+
+// apply sets the ciphers given on the command line.
+func (f cipherFlags) apply(c *ssl.Context) error {
+	if isSet(f.fs, "ciphers") {
+		if err := c.SetCiphers(*f.ciphers); err != nil {
+			return err
+		}
+	}
+	if isSet(f.fs, "ciphersuites") {
+		if err := c.SetCipherSuites(*f.ciphersuites); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unescape decodes the backslash escapes of a -send value: \n, \r, \t, \0,
+// \\ and \xHH. Any other backslash is kept as it is.
+func unescape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 == len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		switch s[i+1] {
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case '0':
+			b.WriteByte(0)
+		case '\\':
+			b.WriteByte('\\')
+		case 'x':
+			if i+4 <= len(s) {
+				if v, err := strconv.ParseUint(s[i+2:i+4], 16, 8); err == nil {
+					b.WriteByte(byte(v))
+					i += 3
+					continue
+				}
+			}
+			b.WriteByte(c)
+			continue
+		default:
+			b.WriteByte(c)
+			continue
+		}
+		i++
+	}
+	return b.String()
+}
+
+// commonName returns the first commonName of a certificate dict's subject.
+func commonName(c *ssl.Cert) string {
+	if c == nil {
+		return ""
+	}
+	for _, rdn := range c.Subject {
+		for _, a := range rdn {
+			if a.Name == "commonName" {
+				return a.Value
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sslctx/ssl"
+	"github.com/stretchr/testify/require"
+)
+
+// waitTimeout bounds every wait of these tests.
+const waitTimeout = 10 * time.Second
+
+// td is a file of the repository's test certificates.
+func td(name string) string { return "../../testdata/" + name }
+
+// serverOpts configures startServer.
+type serverOpts struct {
+	cert, key string   // default server-rsa
+	alpn      []string // offered by the server
+	clientCA  string   // require client certificates from this CA
+}
+
+// startServer runs a TLS echo server of the library on 127.0.0.1 until
+// the test ends and returns its address.
+func startServer(t *testing.T, o serverOpts) string {
+	t.Helper()
+	if o.cert == "" {
+		o.cert, o.key = td("server-rsa.pem"), td("server-rsa.key")
+	}
+	c, err := ssl.NewContext(ssl.ProtocolTLSServer)
+	require.NoError(t, err)
+	require.NoError(t, c.LoadCertChain(o.cert, o.key))
+	if len(o.alpn) > 0 {
+		require.NoError(t, c.SetALPNProtocols(o.alpn))
+	}
+	if o.clientCA != "" {
+		require.NoError(t, c.LoadVerifyLocations(o.clientCA, ""))
+		require.NoError(t, c.SetVerifyMode(ssl.CertRequired))
+	}
+	l, err := ssl.Listen("tcp", "127.0.0.1:0", c)
+	require.NoError(t, err)
+
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, conn)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer conn.Close()
+				conn.SetDeadline(time.Now().Add(waitTimeout))
+				io.Copy(conn, conn)
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for _, conn := range conns {
+			conn.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+		c.Close()
+	})
+	return l.Addr().String()
+}
+
+// startSilent runs a TCP server that accepts connections and never answers.
+func startSilent(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, conn)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		wg.Wait()
+		for _, conn := range conns {
+			conn.Close()
+		}
+	})
+	return l.Addr().String()
+}
+
+// clientContext trusts the test CA and checks hostnames.
+func clientContext(t *testing.T) *ssl.Context {
+	t.Helper()
+	c, err := ssl.NewContext(ssl.ProtocolTLSClient)
+	require.NoError(t, err)
+	require.NoError(t, c.LoadVerifyLocations(td("ca.pem"), ""))
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// fastReplies makes connect -send stop waiting for more of a reply sooner.
+func fastReplies(t *testing.T) {
+	old := replySilence
+	replySilence = 300 * time.Millisecond
+	t.Cleanup(func() { replySilence = old })
+}
+
+// served is a `serve` command running in the background.
+type served struct {
+	addr  string
+	lines chan string // what it prints, line by line
+	code  chan int    // its exit code
+	errs  *bytes.Buffer
+}
+
+// startServe runs `sslctx serve` with args, waits for its "listening on"
+// line and returns its address. The test fails if it has not exited by
+// the end of the test.
+func startServe(t *testing.T, args ...string) *served {
+	t.Helper()
+	pr, pw := io.Pipe()
+	s := &served{lines: make(chan string, 100), code: make(chan int, 1), errs: &bytes.Buffer{}}
+	stderr := &lockedBuffer{buf: s.errs}
+	go func() {
+		code := run(append([]string{"serve"}, args...), pw, stderr)
+		pw.Close()
+		s.code <- code
+	}()
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			s.lines <- sc.Text()
+		}
+		close(s.lines)
+		io.Copy(io.Discard, pr)
+	}()
+	first := s.nextLine(t)
+	require.True(t, strings.HasPrefix(first, "listening on "), "first line %q, stderr %q", first, stderr.String())
+	s.addr = strings.TrimPrefix(first, "listening on ")
+	t.Cleanup(func() {
+		select {
+		case <-s.code:
+		case <-time.After(waitTimeout):
+			t.Error("serve did not exit")
+		}
+	})
+	return s
+}
+
+// nextLine returns the next line serve prints.
+func (s *served) nextLine(t *testing.T) string {
+	t.Helper()
+	select {
+	case line, ok := <-s.lines:
+		if !ok {
+			t.Fatal("serve exited")
+		}
+		return line
+	case <-time.After(waitTimeout):
+		t.Fatal("no line from serve")
+	}
+	return ""
+}
+
+// exitCode waits for serve to exit.
+func (s *served) exitCode(t *testing.T) int {
+	t.Helper()
+	select {
+	case code := <-s.code:
+		s.code <- code
+		return code
+	case <-time.After(waitTimeout):
+		t.Fatal("serve did not exit")
+	}
+	return -1
+}
+
+// lockedBuffer is a bytes.Buffer for writers in several goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf *bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

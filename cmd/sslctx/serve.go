@@ -1,0 +1,385 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/sslctx/ssl"
+)
+
+const serveHelp = `Listens on -listen with a PROTOCOL_TLS_SERVER context holding -cert and -key
+and serves each connection:
+  -mode echo   sends back every byte the client sends, until it closes;
+  -mode https  answers GET / with a text page naming the connection's
+               protocol and cipher (HTTP/1.1; ALPN offers http/1.1 unless
+               -alpn says otherwise).
+First it prints "listening on ADDRESS", then one line per connection once its
+handshake is over:
+  REMOTE: PROTOCOL CIPHER [alpn=P] [sni=NAME] [client="CN"]
+  REMOTE: handshake failed: ERROR
+A failed handshake does not stop the server. It runs until SIGINT or SIGTERM,
+or with -n until it has accepted that many connections and they have all
+closed, and then exits 0.
+
+With -cafile, clients must present a certificate issued by one of its CAs
+(-verify required); -verify optional asks for one but lets clients without
+a certificate in.
+`
+
+func runServe(args []string, stdout io.Writer) error {
+	fs := flags("serve", "", stdout)
+	listen := fs.String("listen", "127.0.0.1:8443", "`address` to listen on; port 0 picks a free one")
+	certFile := fs.String("cert", "", "PEM `file` of the server's certificate chain (required)")
+	keyFile := fs.String("key", "", "private key `file` of -cert (default: the key is in -cert's file)")
+	cf := addCipherFlags(fs)
+	cafile := fs.String("cafile", "", "PEM `file` of CA certificates that client certificates are verified against")
+	verify := fs.String("verify", "", "`mode` of checking client certificates: none, optional or required (default: required with -cafile, else none)")
+	alpn := fs.String("alpn", "", "application `protocols` to accept, comma-separated, the preferred first")
+	mode := fs.String("mode", "echo", "`mode` of serving: echo (send each connection's bytes back) or https (answer GET / with a page)")
+	limit := fs.Int("n", 0, "stop after this many connections; 0 serves until SIGINT or SIGTERM")
+	timeout := fs.Duration("timeout", 10*time.Second, "bound on each handshake, and on an HTTPS connection's wait for a request")
+	if _, err := parseArgs(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if *certFile == "" {
+		return usageError{"-cert is required (see sslctx serve --help)"}
+	}
+	if *mode != "echo" && *mode != "https" {
+		return usageError{fmt.Sprintf("-mode %q: want echo or https", *mode)}
+	}
+	if *limit < 0 {
+		return usageError{"-n must not be negative"}
+	}
+	if *timeout <= 0 {
+		return usageError{"-timeout must be positive"}
+	}
+	verifyMode := ssl.CertNone
+	if *cafile != "" {
+		verifyMode = ssl.CertRequired
+	}
+	if *verify != "" {
+		var err error
+		if verifyMode, err = parseVerifyMode(*verify); err != nil {
+			return err
+		}
+		if verifyMode != ssl.CertNone && *cafile == "" {
+			return usageError{"-verify " + *verify + " needs -cafile"}
+		}
+	}
+	protos := parseALPN(*alpn)
+	if *mode == "https" {
+		if slices.Contains(protos, "h2") {
+			return usageError{"-mode https speaks HTTP/1.1 only: -alpn must not offer h2"}
+		}
+		if !isSet(fs, "alpn") {
+			protos = []string{"http/1.1"}
+		}
+	}
+
+	c, err := ssl.NewContext(ssl.ProtocolTLSServer)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.LoadCertChain(*certFile, *keyFile); err != nil {
+		return err
+	}
+	if err := cf.apply(c); err != nil {
+		return err
+	}
+	if *cafile != "" {
+		if err := c.LoadVerifyLocations(*cafile, ""); err != nil {
+			return err
+		}
+	}
+	if err := c.SetVerifyMode(verifyMode); err != nil {
+		return err
+	}
+	if len(protos) > 0 {
+		if err := c.SetALPNProtocols(protos); err != nil {
+			return err
+		}
+	}
+
+	// Signals are caught before the address is printed, so whoever reads it
+	// may signal at once.
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigc)
+
+	inner, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	out := &lineWriter{w: stdout}
+	l := &serveListener{Listener: ssl.NewListener(inner, c), limit: int64(*limit), timeout: *timeout, out: out}
+	defer l.Close()
+	out.printf("listening on %s", inner.Addr())
+
+	if *mode == "https" {
+		return serveHTTPS(l, sigc, out, *timeout)
+	}
+	return serveEcho(l, sigc, out)
+}
+
+// serveEcho echoes each connection's bytes back to it.
+func serveEcho(l *serveListener, sigc <-chan os.Signal, out *lineWriter) error {
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		conns  = map[net.Conn]bool{}
+		closed bool
+	)
+	closeAll := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		closed = true
+		for conn := range conns {
+			conn.Close()
+		}
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case sig := <-sigc:
+			out.printf("stopping: %v", sig)
+			l.stop()
+			closeAll()
+		case <-done:
+		}
+	}()
+	var acceptErr error
+	for {
+		conn, err := l.Accept()
+		if err != nil {
+			if !l.stopped.Load() {
+				acceptErr = err
+				closeAll()
+			}
+			break
+		}
+		mu.Lock()
+		if closed {
+			mu.Unlock()
+			conn.Close()
+			continue
+		}
+		conns[conn] = true
+		mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				mu.Lock()
+				delete(conns, conn)
+				mu.Unlock()
+				conn.Close()
+			}()
+			io.Copy(conn, conn)
+		}()
+	}
+	wg.Wait()
+	return acceptErr
+}
+
+// socketKey keys the *ssl.Socket of an HTTP request's connection in the
+// request's context.
+type socketKey struct{}
+
+// serveHTTPS answers HTTPS requests with a page describing the connection.
+func serveHTTPS(l *serveListener, sigc <-chan os.Signal, out *lineWriter, timeout time.Duration) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		s, _ := r.Context().Value(socketKey{}).(*ssl.Socket)
+		if s == nil {
+			http.Error(w, "no TLS connection", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprint(w, connectionPage(s))
+	})
+	// open counts the connections being served, for -n to wait for them.
+	var open sync.WaitGroup
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: timeout,
+		IdleTimeout:       timeout,
+		ErrorLog:          log.New(io.Discard, "", 0),
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			if hc, ok := c.(*handshakingConn); ok {
+				return context.WithValue(ctx, socketKey{}, hc.Socket)
+			}
+			return ctx
+		},
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			switch st {
+			case http.StateNew:
+				open.Add(1)
+			case http.StateClosed, http.StateHijacked:
+				open.Done()
+			}
+		},
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case sig := <-sigc:
+		out.printf("stopping: %v", sig)
+		l.stop()
+		srv.Close()
+		<-errc
+		return nil
+	case err := <-errc:
+		if !l.stopped.Load() {
+			return err
+		}
+	}
+	// -n connections were accepted (Serve counts each before it returns):
+	// serve them until their clients close them or they are idle too long.
+	closed := make(chan struct{})
+	go func() {
+		open.Wait()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case sig := <-sigc:
+		out.printf("stopping: %v", sig)
+	}
+	srv.Close()
+	return nil
+}
+
+// connectionPage is the text GET / answers with.
+func connectionPage(s *ssl.Socket) string {
+	cipher, _ := s.Cipher()
+	page := fmt.Sprintf("Hello from sslctx serve, over %s.\n\nprotocol:  %s\ncipher:    %s (%s, %d secret bits)\n",
+		ssl.OpenSSLVersion, s.Version(), cipher.Name, cipher.Version, cipher.SecretBits)
+	if a := s.SelectedALPNProtocol(); a != "" {
+		page += "alpn:      " + a + "\n"
+	}
+	if sni := s.ConnectionState().ServerName; sni != "" {
+		page += "sni:       " + sni + "\n"
+	}
+	page += "client:    " + s.RemoteAddr().String() + "\n"
+	if peer, err := s.GetPeerCert(); err == nil && peer != nil {
+		page += fmt.Sprintf("client certificate: %q\n", commonName(peer))
+	}
+	return page
+}
+
+// serveListener accepts from an ssl.NewListener, stops after limit
+// connections (0: no limit) and hands out connections that perform and
+// report their handshake on first use.
+type serveListener struct {
+	net.Listener
+	limit   int64
+	timeout time.Duration
+	out     *lineWriter
+
+	accepted atomic.Int64
+	stopped  atomic.Bool
+}
+
+func (l *serveListener) Accept() (net.Conn, error) {
+	conn, err := l.Listener.Accept()
+	if err != nil {
+		if l.stopped.Load() {
+			return nil, net.ErrClosed
+		}
+		return nil, err
+	}
+	if l.limit > 0 && l.accepted.Add(1) >= l.limit {
+		l.stop()
+	}
+	return &handshakingConn{Socket: conn.(*ssl.Socket), timeout: l.timeout, out: l.out}, nil
+}
+
+// stop closes the listener; Accept then returns net.ErrClosed.
+func (l *serveListener) stop() {
+	l.stopped.Store(true)
+	l.Listener.Close()
+}
+
+// handshakingConn is a server *ssl.Socket whose first Read or Write performs
+// the handshake, bounded by timeout, and prints a line saying how it went.
+type handshakingConn struct {
+	*ssl.Socket
+	timeout time.Duration
+	out     *lineWriter
+	once    sync.Once
+	err     error
+}
+
+func (c *handshakingConn) handshake() error {
+	c.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		defer cancel()
+		err := c.Socket.HandshakeContext(ctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("no handshake within -timeout %v", c.timeout)
+		}
+		c.err = err
+		if err != nil {
+			c.out.printf("%s: handshake failed: %s", c.RemoteAddr(), oneLine(err.Error()))
+			return
+		}
+		c.out.printf("%s", describeConn(c.Socket))
+	})
+	return c.err
+}
+
+func (c *handshakingConn) Read(p []byte) (int, error) {
+	if err := c.handshake(); err != nil {
+		return 0, err
+	}
+	return c.Socket.Read(p)
+}
+
+func (c *handshakingConn) Write(p []byte) (int, error) {
+	if err := c.handshake(); err != nil {
+		return 0, err
+	}
+	return c.Socket.Write(p)
+}
+
+// describeConn is the line serve prints for a completed handshake.
+func describeConn(s *ssl.Socket) string {
+	cipher, _ := s.Cipher()
+	line := fmt.Sprintf("%s: %s %s", s.RemoteAddr(), s.Version(), cipher.Name)
+	if a := s.SelectedALPNProtocol(); a != "" {
+		line += " alpn=" + a
+	}
+	if sni := s.ConnectionState().ServerName; sni != "" {
+		line += " sni=" + sni
+	}
+	if peer, err := s.GetPeerCert(); err == nil && peer != nil {
+		line += fmt.Sprintf(" client=%q", commonName(peer))
+	}
+	return line
+}
+
+// lineWriter writes whole lines from many goroutines without mixing them.
+type lineWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (w *lineWriter) printf(format string, args ...any) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	fmt.Fprintf(w.w, format+"\n", args...)
+}
