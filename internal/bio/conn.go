@@ -165,6 +165,16 @@ func (c *Conn) Run(op Op, buf []byte, flushWait bool) (Result, error) {
 		seen, ended := c.fed, c.eof
 		c.mu.Unlock()
 		if err := c.flush(flushWait); err != nil {
+			switch {
+			case r.Status == Failed:
+				// The TLS failure says more than the alert that could
+				// not be sent about it.
+				return r, nil
+			case op == OpRead && r.Status == Done && r.N > 0:
+				// What was read is the caller's; the network error
+				// comes back with the next call.
+				return r, nil
+			}
 			return r, err
 		}
 		if r.Status != WantRead {

@@ -371,3 +371,35 @@ func TestRelease_WithQueuedOutputDoesNotSpin(t *testing.T) {
 	}
 	assert.Zero(t, a.queued.Load())
 }
+
+// failingWriter delivers data but cannot send anything back.
+type failingWriter struct {
+	net.Conn
+	data []byte
+}
+
+func (c *failingWriter) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, c.data)
+	c.data = c.data[n:]
+	return n, nil
+}
+
+func (c *failingWriter) Write(p []byte) (int, error) { return 0, errReset }
+
+// A read whose side output (an acknowledgement, a KeyUpdate reply) cannot
+// be sent still hands over what it read; the network error comes later.
+func TestRun_ReadKeepsDataWhenItsOutputCannotBeSent(t *testing.T) {
+	e := &frameEngine{mu: &sync.Mutex{}, seq: new(uint32), sentH: true, gotH: true, ack: true}
+	peer := &frameEngine{mu: e.mu, seq: e.seq}
+	peer.emit('D', []byte("precious"))
+	c := New(&failingWriter{data: peer.out}, e)
+	buf := make([]byte, 64)
+	r, err := c.Run(OpRead, buf, false)
+	require.NoError(t, err)
+	assert.Equal(t, "precious", string(buf[:r.N]))
+	_, err = c.Run(OpWrite, []byte("x"), true)
+	assert.ErrorIs(t, err, errReset, "the network error surfaces on the next call")
+}
