@@ -22,6 +22,7 @@ import (
 
 	"github.com/sslctx/ssl"
 	"github.com/sslctx/ssl/internal/golden"
+	"github.com/sslctx/ssl/internal/memnet"
 	"github.com/sslctx/ssl/openssl"
 )
 
@@ -158,7 +159,7 @@ func newEndpoints(impl Impl, tr Transport, s Setup) (*endpoints, error) {
 		e.listener = l
 		e.dial = func() (net.Conn, error) { return net.Dial("tcp", l.Addr().String()) }
 	case Mem:
-		l := newMemListener()
+		l := memnet.NewListener()
 		e.listener, e.dial = l, l.Dial
 	default:
 		return nil, fmt.Errorf("unknown transport %q", tr)

@@ -1,4 +1,7 @@
-package bench
+// Package memnet is an in-memory network for tests and benchmarks: buffered
+// connection pairs, as a socket pair without the kernel, and a listener
+// that hands out their server ends.
+package memnet
 
 import (
 	"errors"
@@ -81,8 +84,8 @@ type memConn struct {
 	in, out *pipeHalf
 }
 
-// memPipe returns the two ends of an in-memory connection.
-func memPipe() (net.Conn, net.Conn) {
+// Pipe returns the two ends of an in-memory connection.
+func Pipe() (net.Conn, net.Conn) {
 	a, b := newPipeHalf(), newPipeHalf()
 	return &memConn{in: a, out: b}, &memConn{in: b, out: a}
 }
@@ -107,19 +110,21 @@ func (c *memConn) SetDeadline(t time.Time) error      { return nil }
 func (c *memConn) SetReadDeadline(t time.Time) error  { return nil }
 func (c *memConn) SetWriteDeadline(t time.Time) error { return nil }
 
-// memListener hands out the server ends of memory connections that Dial
+// Listener hands out the server ends of memory connections that Dial
 // makes, so the same server loop serves both transports.
-type memListener struct {
+type Listener struct {
 	conns  chan net.Conn
 	done   chan struct{}
 	closed sync.Once
 }
 
-func newMemListener() *memListener {
-	return &memListener{conns: make(chan net.Conn), done: make(chan struct{})}
+// NewListener returns a Listener.
+func NewListener() *Listener {
+	return &Listener{conns: make(chan net.Conn), done: make(chan struct{})}
 }
 
-func (l *memListener) Accept() (net.Conn, error) {
+// Accept returns the server end of the next connection Dial makes.
+func (l *Listener) Accept() (net.Conn, error) {
 	select {
 	case c := <-l.conns:
 		return c, nil
@@ -128,16 +133,18 @@ func (l *memListener) Accept() (net.Conn, error) {
 	}
 }
 
-func (l *memListener) Close() error {
+// Close stops the listener; Accept and Dial fail afterwards.
+func (l *Listener) Close() error {
 	l.closed.Do(func() { close(l.done) })
 	return nil
 }
 
-func (l *memListener) Addr() net.Addr { return memAddr{} }
+// Addr returns a placeholder address.
+func (l *Listener) Addr() net.Addr { return memAddr{} }
 
 // Dial returns the client end of a new memory connection.
-func (l *memListener) Dial() (net.Conn, error) {
-	c, s := memPipe()
+func (l *Listener) Dial() (net.Conn, error) {
+	c, s := Pipe()
 	select {
 	case l.conns <- s:
 		return c, nil
