@@ -1,0 +1,117 @@
+package ssl
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// peakRSS returns the process's peak resident set (VmHWM) in bytes.
+func peakRSS(t *testing.T) int64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			require.NoError(t, err)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM in /proc/self/status")
+	return 0
+}
+
+// One Context serving many concurrent connections, each a handshake and a
+// round of data, with no error and bounded memory. make load runs the full
+// form (1,000 at once, 100,000 in all); make test a shorter one under the
+// race detector.
+func TestLoad_ConcurrentConnections(t *testing.T) {
+	concurrent, total, payload := 100, 2000, 16<<10
+	if os.Getenv("SSLCTX_LOAD") == "full" {
+		concurrent, total = 1000, 100000
+	}
+	sctx := testServerContext(t)
+	cctx := testClientContext(t)
+	l, err := Listen("tcp", "127.0.0.1:0", sctx)
+	require.NoError(t, err)
+	defer l.Close()
+	var serving sync.WaitGroup
+	serving.Add(1)
+	go func() {
+		defer serving.Done()
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			serving.Add(1)
+			go func() {
+				defer serving.Done()
+				defer conn.Close()
+				conn.SetDeadline(time.Now().Add(2 * time.Minute))
+				io.Copy(conn, conn)
+			}()
+		}
+	}()
+
+	msg := bytes.Repeat([]byte("load "), payload/5)
+	var started, failed atomic.Int64
+	var firstErr atomic.Value
+	start := time.Now()
+	var clients sync.WaitGroup
+	for g := 0; g < concurrent; g++ {
+		clients.Add(1)
+		go func() {
+			defer clients.Done()
+			buf := make([]byte, len(msg))
+			for started.Add(1) <= int64(total) {
+				err := func() error {
+					conn, err := net.DialTimeout("tcp", l.Addr().String(), time.Minute)
+					if err != nil {
+						return err
+					}
+					conn.SetDeadline(time.Now().Add(2 * time.Minute))
+					s, err := cctx.WrapSocket(conn, ServerHostname("localhost"))
+					if err != nil {
+						conn.Close()
+						return err
+					}
+					defer s.Close()
+					if _, err := s.Write(msg); err != nil {
+						return err
+					}
+					if _, err := io.ReadFull(s, buf); err != nil {
+						return err
+					}
+					if !bytes.Equal(buf, msg) {
+						return io.ErrUnexpectedEOF
+					}
+					return nil
+				}()
+				if err != nil && failed.Add(1) == 1 {
+					firstErr.Store(err.Error())
+				}
+			}
+		}()
+	}
+	clients.Wait()
+	elapsed := time.Since(start)
+	l.Close()
+	serving.Wait()
+	rss := peakRSS(t)
+	t.Logf("%d connections, %d at once: %.0f handshakes/s, %.1f MiB of data each way, peak RSS %.0f MiB",
+		total, concurrent, float64(total)/elapsed.Seconds(), float64(total*len(msg))/(1<<20), float64(rss)/(1<<20))
+	assert.Zero(t, failed.Load(), "first failure: %v", firstErr.Load())
+	assert.Less(t, rss, int64(2<<30), "memory stays bounded")
+}
