@@ -167,4 +167,3 @@ func pemBody(b []byte) string {
 	}
 	return out.String()
 }
-

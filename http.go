@@ -1,0 +1,50 @@
+package ssl
+
+import (
+	"context"
+	"net"
+	"net/http"
+)
+
+// net/http handshakes and negotiates HTTP/2 only for a *tls.Conn. With a
+// *Socket from Listen or NewListener, http.Server serves HTTP/1.1, runs the
+// handshake inside the first request read (bounded by ReadHeaderTimeout or
+// ReadTimeout, not TLSHandshakeTimeout), and copies Socket.ConnectionState
+// into Request.TLS when the connection arrives, before that handshake: the
+// copy is empty (HandshakeComplete false). FillRequestTLS replaces it with
+// the state after the handshake. On the client side, Dialer.DialContext fits
+// http.Transport.DialTLSContext; Response.TLS stays nil there.
+
+type socketKey struct{}
+
+// ConnContext is a function for http.Server.ConnContext: it records the
+// *Socket a request arrives on, for SocketFromContext and FillRequestTLS.
+// Connections that are not Sockets leave ctx as it is.
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	if s, ok := c.(*Socket); ok {
+		return context.WithValue(ctx, socketKey{}, s)
+	}
+	return ctx
+}
+
+// SocketFromContext returns the *Socket that ConnContext recorded for a
+// request's connection (r.Context()).
+func SocketFromContext(ctx context.Context) (*Socket, bool) {
+	s, ok := ctx.Value(socketKey{}).(*Socket)
+	return s, ok
+}
+
+// FillRequestTLS wraps a handler so that Request.TLS holds the state of the
+// completed handshake (Socket.ConnectionState) for requests served over a
+// *Socket, as net/http does for *tls.Conn. The server must set ConnContext.
+func FillRequestTLS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s, ok := SocketFromContext(r.Context()); ok && (r.TLS == nil || !r.TLS.HandshakeComplete) {
+			st := s.ConnectionState()
+			r2 := r.Clone(r.Context())
+			r2.TLS = &st
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
+}
