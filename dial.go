@@ -139,7 +139,8 @@ func Dial(ctx context.Context, network, addr string, c *Context) (*Socket, error
 }
 
 // Listen announces on the local network address and returns a listener
-// whose Accept returns server-side *Socket values wrapped with c.
+// whose Accept returns server-side *Socket values wrapped with c, their
+// handshakes left to first use as with NewListener.
 func Listen(network, addr string, c *Context) (net.Listener, error) {
 	l, err := net.Listen(network, addr)
 	if err != nil {

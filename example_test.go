@@ -2,12 +2,17 @@ package ssl_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log"
 	"net"
+	"net/http"
+	"time"
 
 	"github.com/sslctx/ssl"
 )
@@ -168,4 +173,199 @@ func ExampleDial() {
 		fmt.Println(e.VerifyCode, e)
 	}
 	// Output: 64 [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: IP address mismatch, certificate is not valid for '127.0.0.1'.
+}
+
+// The client of Python's ssl documentation ("Client-side operation"):
+// verify the server against a CA bundle, look at its certificate, then
+// speak HTTP over the connection.
+func Example_client() {
+	addr, stop := serveHTTPS(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer stop()
+
+	ctx, err := ssl.CreateDefaultContext(ssl.PurposeServerAuth) // the system's CAs, hostname checks
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := ctx.LoadVerifyLocations("testdata/ca.pem", ""); err != nil {
+		log.Fatal(err)
+	}
+	s, err := ssl.Dial(context.Background(), "tcp", addr, ctx) // addr is "localhost:port"
+	if err != nil {
+		log.Fatal(err) // an *ssl.Error says why: "[SSL: CERTIFICATE_VERIFY_FAILED] ..."
+	}
+	defer s.Close()
+	cert, err := s.GetPeerCert() // Python's getpeercert() dict
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(cert.Subject[len(cert.Subject)-1], cert.NotAfter)
+	fmt.Fprint(s, "HEAD / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+	status, err := bufio.NewReader(s).ReadString('\n')
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(s.Version(), " ", status)
+	// Output:
+	// [{commonName localhost}] Nov  1 18:19:08 2126 GMT
+	// TLSv1.3 HTTP/1.0 200 OK
+}
+
+// The server of Python's ssl documentation ("Server-side operation"):
+// accept connections, wrap each on the server side, and serve it until
+// the client has nothing more to say.
+func Example_server() {
+	ctx, err := ssl.CreateDefaultContext(ssl.PurposeClientAuth)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := ctx.LoadCertChain("testdata/server-rsa.pem", "testdata/server-rsa.key"); err != nil {
+		log.Fatal(err)
+	}
+	bindsocket, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer bindsocket.Close()
+	go serveClients(bindsocket, ctx)
+
+	client, err := ssl.NewContext(ssl.ProtocolTLSClient)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := client.LoadVerifyLocations("testdata/ca.pem", ""); err != nil {
+		log.Fatal(err)
+	}
+	s, err := ssl.Dial(context.Background(), "tcp", bindsocket.Addr().String(), client)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	fmt.Fprint(s, "hello, server")
+	s.CloseWrite() // close_notify: the server's Read returns io.EOF
+	reply, err := io.ReadAll(s)
+	fmt.Printf("%s %v\n", reply, err)
+	// Output: HELLO, SERVER <nil>
+}
+
+// serveClients is Python's accept loop: each connection is wrapped on the
+// server side, handshaken, served, and closed with close_notify.
+func serveClients(bindsocket net.Listener, ctx *ssl.Context) {
+	for {
+		newsocket, err := bindsocket.Accept()
+		if err != nil {
+			return // the listener was closed
+		}
+		go func() {
+			connstream, err := ctx.WrapSocket(newsocket, ssl.ServerSide(true))
+			if err != nil {
+				log.Print(err) // a failed handshake; WrapSocket closed newsocket
+				return
+			}
+			defer connstream.Close() // Python's shutdown(SHUT_RDWR) and close()
+			dealWithClient(connstream)
+		}()
+	}
+}
+
+// dealWithClient answers each piece of data with its upper-case form until
+// the client closes its side (io.EOF) or the connection fails.
+func dealWithClient(connstream *ssl.Socket) {
+	buf := make([]byte, 1024)
+	for {
+		n, err := connstream.Read(buf)
+		if n > 0 {
+			if _, werr := connstream.Write(bytes.ToUpper(buf[:n])); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// The advice of Python's "Security considerations", in Go: the default
+// contexts verify certificates and hostnames and refuse old protocols;
+// tighten them further with versions and cipher strings.
+func Example_securityConsiderations() {
+	ctx, err := ssl.CreateDefaultContext(ssl.PurposeServerAuth)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ctx.VerifyMode(), ctx.CheckHostname(), ctx.MinimumVersion(), ctx.SecurityLevel())
+	fmt.Println(ctx.Options()&ssl.OpNoCompression != 0, ctx.Options()&ssl.OpNoSSLv3 != 0)
+
+	// Turning verification off takes two explicit steps, as in Python.
+	fmt.Println(ctx.SetVerifyMode(ssl.CertNone))
+
+	// TLS 1.3 only, and for TLS 1.2 peers only forward-secret AEAD ciphers.
+	if err := ctx.SetMinimumVersion(ssl.TLSv1_3); err != nil {
+		log.Fatal(err)
+	}
+	if err := ctx.SetCiphers("ECDHE+AESGCM:ECDHE+CHACHA20"); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ctx.MinimumVersion(), ctx.MaximumVersion())
+	// Output:
+	// CERT_REQUIRED true TLSv1_2 2
+	// true true
+	// ssl: Cannot set verify_mode to CERT_NONE when check_hostname is enabled.
+	// TLSv1_3 MAXIMUM_SUPPORTED
+}
+
+// net/http on both ends: an http.Server over Listen, whose handlers see
+// the connection through FillRequestTLS, and an http.Client whose
+// Transport dials with this library.
+func ExampleFillRequestTLS() {
+	addr, stop := serveHTTPS(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s, %s, SNI %q\n", tls.VersionName(r.TLS.Version),
+			tls.CipherSuiteName(r.TLS.CipherSuite), r.TLS.ServerName)
+	}))
+	defer stop()
+
+	ctx, err := ssl.NewContext(ssl.ProtocolTLSClient)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := ctx.LoadVerifyLocations("testdata/ca.pem", ""); err != nil {
+		log.Fatal(err)
+	}
+	dialer := &ssl.Dialer{Context: ctx, NetDialer: &net.Dialer{Timeout: 10 * time.Second}}
+	client := &http.Client{Transport: &http.Transport{DialTLSContext: dialer.DialContext}}
+	resp, err := client.Get("https://" + addr + "/")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(resp.Status, ": ", string(body))
+	// Output: 200 OK: TLS 1.3, TLS_AES_256_GCM_SHA384, SNI "localhost"
+}
+
+// serveHTTPS serves handler with net/http over this library on 127.0.0.1,
+// with the test certificate for "localhost", and returns the address to
+// dial and a function that stops the server.
+func serveHTTPS(handler http.Handler) (addr string, stop func()) {
+	ctx, err := ssl.NewContext(ssl.ProtocolTLSServer)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := ctx.LoadCertChain("testdata/server-rsa.pem", "testdata/server-rsa.key"); err != nil {
+		log.Fatal(err)
+	}
+	l, err := ssl.Listen("tcp", "127.0.0.1:0", ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := &http.Server{
+		Handler:           ssl.FillRequestTLS(handler), // r.TLS after the handshake
+		ConnContext:       ssl.ConnContext,             // which FillRequestTLS needs
+		ReadHeaderTimeout: 10 * time.Second,            // also bounds the handshake
+	}
+	go srv.Serve(l)
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return "localhost:" + port, func() { srv.Close() }
 }
