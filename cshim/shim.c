@@ -414,7 +414,10 @@ int shim_ctx_get_proto_version(SSL_CTX *ctx, int max)
 }
 
 /* Never lets OpenSSL fall back to its terminal prompt: without a Go callback
- * the request is refused, and the load fails with "bad password read". */
+ * the request is refused, and the load fails with "bad password read". Every
+ * PEM read passes it, since any PEM block with a Proc-Type: 4,ENCRYPTED
+ * header asks for a pass phrase, and OpenSSL's own prompt would block on
+ * the terminal or on standard input. */
 static int shim_pem_password(char *buf, int size, int rwflag, void *u)
 {
 	(void)rwflag;
@@ -495,7 +498,8 @@ int shim_ctx_add_ca_data(SSL_CTX *ctx, const void *data, size_t len, int pem, in
 		return 0;
 	}
 	for (;;) {
-		X509 *cert = pem ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : d2i_X509_bio(bio, NULL);
+		X509 *cert = pem ? PEM_read_bio_X509(bio, NULL, shim_pem_password, NULL)
+		                 : d2i_X509_bio(bio, NULL);
 		int r;
 
 		if (cert == NULL)
@@ -552,7 +556,7 @@ int shim_ctx_load_dh_params(SSL_CTX *ctx, const char *path, int *opened, shim_er
 		return 0;
 	}
 	*opened = 1;
-	dh = PEM_read_DHparams(f, NULL, NULL, NULL);
+	dh = PEM_read_DHparams(f, NULL, shim_pem_password, NULL);
 	fclose(f);
 	if (dh == NULL) {
 		shim_capture(q);
@@ -1012,7 +1016,7 @@ X509 *shim_x509_read_pem_file(const char *path, int *opened, shim_errq *q)
 	bio = BIO_new(BIO_s_file());
 	if (bio != NULL && BIO_read_filename(bio, path) > 0) {
 		*opened = 1;
-		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		x = PEM_read_bio_X509(bio, NULL, shim_pem_password, NULL);
 	}
 	shim_capture(q);
 	BIO_free(bio);
@@ -1027,7 +1031,7 @@ X509 *shim_x509_from_pem(const void *pem, size_t len, shim_errq *q)
 	shim_begin();
 	bio = len > INT_MAX ? NULL : BIO_new_mem_buf(pem, (int)len);
 	if (bio != NULL)
-		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		x = PEM_read_bio_X509(bio, NULL, shim_pem_password, NULL);
 	BIO_free(bio);
 	shim_capture(q);
 	return x;

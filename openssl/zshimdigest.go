@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "76fdb94bbc97643017dc8618c269d547e6bc59a1a39af360839ff2ff9523a4b2"
+const shimDigest = "93fe13cde4f8195f7d1049fed2de334c78f710da9258d0412b831989d7fde0a4"
