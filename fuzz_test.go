@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -18,6 +19,19 @@ import (
 // Seeds: the corpora under testdata/fuzz/<target> (where the fuzzer also
 // leaves the inputs that failed), plus the fixtures and live transcripts
 // added below.
+
+// inputDeadline bounds one fuzz input. The fuzzer has no timeout of its
+// own: an input that hangs stalls the run, which still ends in PASS. Past
+// the deadline watchdog panics, which ends the process, and the fuzzer
+// records the input as a crash under testdata/fuzz.
+const inputDeadline = 10 * time.Second
+
+func watchdog(t *testing.T) {
+	timer := time.AfterFunc(inputDeadline, func() {
+		panic(fmt.Sprintf("%s: one input ran for over %v", t.Name(), inputDeadline))
+	})
+	t.Cleanup(func() { timer.Stop() })
+}
 
 // seedFiles adds the certificate fixtures as seeds.
 func seedFiles(f *testing.F, pattern string, conv func([]byte) []byte) {
@@ -36,6 +50,7 @@ func FuzzDecodeCertDER(f *testing.F) {
 		return der
 	})
 	f.Fuzz(func(t *testing.T, der []byte) {
+		watchdog(t)
 		c, err := DecodeCertDER(der)
 		if err != nil {
 			var e *Error
@@ -54,6 +69,7 @@ func FuzzDecodeCertPEM(f *testing.F) {
 	seedFiles(f, "*.pem", func(b []byte) []byte { return b })
 	seedFiles(f, "certs/*.pem", func(b []byte) []byte { return b })
 	f.Fuzz(func(t *testing.T, pem []byte) {
+		watchdog(t)
 		c, err := DecodeCertPEM(pem)
 		if err == nil {
 			if _, err := json.Marshal(c); err != nil {
@@ -66,6 +82,7 @@ func FuzzDecodeCertPEM(f *testing.F) {
 func FuzzPEMCertToDERCert(f *testing.F) {
 	seedFiles(f, "*.pem", func(b []byte) []byte { return b })
 	f.Fuzz(func(t *testing.T, pem []byte) {
+		watchdog(t)
 		der, err := PEMCertToDERCert(string(pem))
 		if err != nil {
 			if !errors.Is(err, ErrInvalidArgument) {
@@ -82,6 +99,7 @@ func FuzzPEMCertToDERCert(f *testing.F) {
 
 func FuzzCertTimeToSeconds(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
+		watchdog(t)
 		if _, err := CertTimeToSeconds(s); err != nil && !errors.Is(err, ErrInvalidArgument) {
 			t.Fatalf("error does not wrap ErrInvalidArgument: %v", err)
 		}
@@ -94,6 +112,7 @@ func FuzzSetCiphers(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, spec string) {
+		watchdog(t)
 		err := c.SetCiphers(spec)
 		var e *Error
 		switch {
@@ -113,6 +132,7 @@ func FuzzSetCiphers(f *testing.F) {
 
 func FuzzMatchHostname(f *testing.F) {
 	f.Fuzz(func(t *testing.T, dns, ip, hostname string) {
+		watchdog(t)
 		c := &Cert{
 			Subject:        [][]Attr{{{Name: "commonName", Value: dns}}},
 			SubjectAltName: []AltName{{Type: "DNS", Value: dns}, {Type: "IP Address", Value: ip}},
@@ -131,6 +151,7 @@ func FuzzSetCipherSuites(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, spec string) {
+		watchdog(t)
 		err := c.SetCipherSuites(spec)
 		var e *Error
 		if err != nil && !errors.As(err, &e) && !errors.Is(err, ErrInvalidArgument) {
@@ -227,6 +248,7 @@ func FuzzServerHandshake(f *testing.F) {
 	f.Add(fromClient)
 	c := fuzzServerContext(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
+		watchdog(t)
 		conn := &scriptedConn{in: bytes.NewReader(data)}
 		s, err := c.WrapSocket(conn, ServerSide(true))
 		checkHandshakeError(t, err)
@@ -243,6 +265,7 @@ func FuzzClientHandshake(f *testing.F) {
 	f.Add(fromServer)
 	c := fuzzClientContext(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
+		watchdog(t)
 		conn := &scriptedConn{in: bytes.NewReader(data)}
 		s, err := c.WrapSocket(conn, ServerHostname("localhost"))
 		if err == nil {
@@ -258,6 +281,7 @@ func FuzzClientHandshake(f *testing.F) {
 func FuzzCorruptedRecords(f *testing.F) {
 	cctx, sctx := fuzzClientContext(f), fuzzServerContext(f)
 	f.Fuzz(func(t *testing.T, pos uint16, flip byte, msg []byte) {
+		watchdog(t)
 		if len(msg) == 0 || len(msg) > 4096 {
 			return
 		}
