@@ -182,9 +182,10 @@ func TestCommandHelp(t *testing.T) {
 			}
 		}
 
-		code, _, stderr := runCLI(name, "-no-such-flag")
+		code, stdout, stderr := runCLI(name, "-no-such-flag")
 		assert.Equal(t, 2, code, name)
-		assert.Equal(t, "sslctx "+name+": flag provided but not defined: -no-such-flag\n", stderr)
+		assert.Equal(t, "sslctx "+name+": flag provided but not defined: -no-such-flag (see sslctx "+name+" --help)\n", stderr)
+		assert.Empty(t, stdout, "a wrong flag is one line on stderr, not the whole help")
 	}
 
 	code, out, _ := runCLI("--help")

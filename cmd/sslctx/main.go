@@ -127,13 +127,21 @@ func flags(name, args string, w io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parse parses args, turning a wrong command line into a usageError.
+// parse parses args, turning a wrong command line into a usageError of one
+// line; the help is printed only when asked for.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+	usage, out := fs.Usage, fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.Usage = usage
+	fs.SetOutput(out)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.Usage()
+		return err
+	case err != nil:
+		return usageError{err.Error() + " (see sslctx " + fs.Name() + " --help)"}
 	}
 	return nil
 }
