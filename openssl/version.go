@@ -4,6 +4,7 @@ package openssl
 #include "../cshim/shim.h"
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 */
 import "C"
 
@@ -57,4 +58,13 @@ func RandAdd(seed []byte, entropy float64) {
 		C.RAND_add(unsafe.Pointer(&seed[0]), C.int(n), C.double(entropy))
 		seed = seed[n:]
 	}
+}
+
+// DefaultCertPaths returns where this OpenSSL looks for CA certificates by
+// default and the environment variables that override it:
+// X509_get_default_cert_file_env, X509_get_default_cert_file,
+// X509_get_default_cert_dir_env and X509_get_default_cert_dir.
+func DefaultCertPaths() (fileEnv, file, dirEnv, dir string) {
+	return C.GoString(C.X509_get_default_cert_file_env()), C.GoString(C.X509_get_default_cert_file()),
+		C.GoString(C.X509_get_default_cert_dir_env()), C.GoString(C.X509_get_default_cert_dir())
 }
