@@ -25,7 +25,8 @@ type DefaultVerifyPaths struct {
 }
 
 // GetDefaultVerifyPaths returns the default CA locations of the OpenSSL in
-// use and the ones the environment selects (Python's
+// use (X509_get_default_cert_file, X509_get_default_cert_dir and their
+// _env variables) and the ones the environment selects (Python's
 // get_default_verify_paths).
 func GetDefaultVerifyPaths() DefaultVerifyPaths {
 	var p DefaultVerifyPaths
