@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,6 +142,14 @@ func FuzzMatchHostname(f *testing.F) {
 		var ce *CertificateError
 		if err != nil && !errors.As(err, &ce) && !errors.Is(err, ErrInvalidArgument) {
 			t.Fatalf("unexpected error type %T: %v", err, err)
+		}
+		// An IP address is matched by the IP entry alone, never by the DNS
+		// entry or the commonName spelling the same text.
+		if host, perr := netip.ParseAddr(hostname); err == nil && perr == nil && host.Zone() == "" {
+			san, serr := netip.ParseAddr(strings.TrimRightFunc(ip, pyIsSpace))
+			if serr != nil || san != host {
+				t.Fatalf("IP %q matched a certificate whose IP entry is %q (DNS %q)", hostname, ip, dns)
+			}
 		}
 	})
 }
