@@ -177,6 +177,7 @@ func TestFault_ByteAtATimePeer(t *testing.T) {
 func TestFault_PeerStopsReading(t *testing.T) {
 	noGoroutineLeak(t)
 	c, _ := connected(t, testClientContext(t), testServerContext(t))
+	failIfStuck(t, 10*time.Second, c.NetConn())
 	require.NoError(t, c.SetWriteDeadline(time.Now().Add(100*time.Millisecond)))
 	start := time.Now()
 	_, err := c.Write(make([]byte, 64<<20))
@@ -191,6 +192,7 @@ func TestFault_PeerStopsReading(t *testing.T) {
 // and writing goes on until its own CloseWrite.
 func TestFault_HalfClose(t *testing.T) {
 	c, s := connected(t, testClientContext(t), testServerContext(t))
+	failIfStuck(t, 10*time.Second, c.NetConn(), s.NetConn())
 	require.NoError(t, c.CloseWrite())
 	_, err := s.Read(make([]byte, 1))
 	assert.Equal(t, io.EOF, err)
@@ -206,8 +208,11 @@ func TestFault_HalfClose(t *testing.T) {
 	assert.Equal(t, "PROTOCOL_IS_SHUTDOWN", e.Reason)
 }
 
+// Zero-byte Writes and Reads return at once: a zero-byte Read must not wait
+// for a record.
 func TestFault_ZeroLengthReadsAndWrites(t *testing.T) {
 	c, s := connected(t, testClientContext(t), testServerContext(t))
+	failIfStuck(t, 10*time.Second, c.NetConn(), s.NetConn())
 	for i := 0; i < 3; i++ {
 		n, err := c.Write([]byte{})
 		assert.Zero(t, n)
@@ -222,7 +227,9 @@ func TestFault_ZeroLengthReadsAndWrites(t *testing.T) {
 }
 
 // Close from another goroutine at any moment of a handshake, a Read or a
-// Write: no panic, no race, no goroutine left.
+// Write: no panic, no race, no goroutine left, and every blocked call
+// returns promptly. Unsynchronised Closes show up as data races, so this
+// test needs -race (as make test runs it) to catch them.
 func TestFault_CloseRacesEverything(t *testing.T) {
 	noGoroutineLeak(t)
 	sctx, cctx := testServerContext(t), testClientContext(t)
@@ -255,7 +262,15 @@ func TestFault_CloseRacesEverything(t *testing.T) {
 			go func() { defer closes.Done(); sock.Close() }()
 		}
 		closes.Wait()
-		wg.Wait()
+		// Within seconds, not at the transports' 10 s deadline: Close
+		// itself must unblock them.
+		finished := make(chan struct{})
+		go func() { wg.Wait(); close(finished) }()
+		select {
+		case <-finished:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("round %d: Close left a handshake, Read or Write blocked", i)
+		}
 	}
 }
 

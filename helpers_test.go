@@ -132,3 +132,29 @@ func readN(t testing.TB, r io.Reader, n int) []byte {
 	require.NoError(t, err)
 	return buf
 }
+
+// failIfStuck fails the test and closes conns if the test is still running
+// after d, so that a regression that blocks forever fails with a message
+// naming the test rather than with the test binary's timeout.
+func failIfStuck(t *testing.T, d time.Duration, conns ...io.Closer) {
+	t.Helper()
+	var mu sync.Mutex
+	ended := false
+	timer := time.AfterFunc(d, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if ended {
+			return
+		}
+		t.Errorf("still blocked after %v: closing the transports", d)
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	t.Cleanup(func() {
+		mu.Lock()
+		ended = true
+		mu.Unlock()
+		timer.Stop()
+	})
+}

@@ -239,3 +239,39 @@ func clientKind(addr string, kind int, good, wrongCA *Context) error {
 	}
 	return nil
 }
+
+// Close and Unwrap free the SSL object and its BIOs themselves, at once:
+// the garbage collector's cleanup is only for Sockets nobody closed, and
+// must not be what frees the others.
+func TestLeaks_CloseAndUnwrapFreeAtOnce(t *testing.T) {
+	base := quiesce(t)
+	live := func() resources {
+		var r resources
+		_, r.ssl, r.bio = openssl.LiveObjects()
+		return r
+	}
+	cctx, sctx := testClientContext(t), testServerContext(t)
+
+	c, s := connected(t, cctx, sctx)
+	require.Equal(t, base.ssl+2, live().ssl, "two connection ends")
+	require.NoError(t, c.Close())
+	require.NoError(t, s.Close())
+	assert.Equal(t, base.ssl, live().ssl, "SSL objects after Close")
+	assert.Equal(t, base.bio, live().bio, "BIO objects after Close")
+	runtime.KeepAlive(c)
+	runtime.KeepAlive(s)
+
+	c, s = connected(t, cctx, sctx)
+	unwrapped := make(chan error, 1)
+	go func() {
+		_, err := s.Unwrap()
+		unwrapped <- err
+	}()
+	_, err := c.Unwrap()
+	require.NoError(t, err)
+	require.NoError(t, <-unwrapped)
+	assert.Equal(t, base.ssl, live().ssl, "SSL objects after Unwrap")
+	assert.Equal(t, base.bio, live().bio, "BIO objects after Unwrap")
+	runtime.KeepAlive(c)
+	runtime.KeepAlive(s)
+}
