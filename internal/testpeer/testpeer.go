@@ -150,8 +150,10 @@ func (p *Process) CloseStdin() { p.stdin.Close() }
 
 // Kill ends the process (SIGKILL: no TLS goodbye is sent) and waits for it.
 func (p *Process) Kill() {
-	p.stdin.Close()
+	// Signal before closing stdin: s_client answers the end of its input
+	// with close_notify, and a killed peer must not get the chance to.
 	_ = p.cmd.Process.Kill()
+	p.stdin.Close()
 	select {
 	case <-p.exited:
 	case <-time.After(StartTimeout):
