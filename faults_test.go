@@ -282,19 +282,7 @@ func TestFault_ContextMutatedWhileWrapping(t *testing.T) {
 	l, err := Listen("tcp", "127.0.0.1:0", sctx)
 	require.NoError(t, err)
 	defer l.Close()
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(20 * time.Second))
-				io.Copy(conn, conn)
-			}()
-		}
-	}()
+	acceptEach(l, func(conn net.Conn) { echo(conn, 20*time.Second) })
 	cctx := testClientContext(t)
 	var stop atomic.Bool
 	mutated := make(chan int)

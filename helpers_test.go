@@ -31,6 +31,38 @@ func tcpPair(t testing.TB) (client, server net.Conn) {
 	return client, server
 }
 
+// acceptEach runs handle, which must close the connection, on every
+// connection l accepts, each in a goroutine of its own, until l is closed.
+// The wait it returns blocks until the accept loop and every handle have
+// returned.
+func acceptEach(l net.Listener, handle func(net.Conn)) (wait func()) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				handle(conn)
+			}()
+		}
+	}()
+	return wg.Wait
+}
+
+// echo sends back what conn receives until the peer closes or d passes,
+// then closes conn.
+func echo(conn net.Conn, d time.Duration) {
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(d))
+	io.Copy(conn, conn)
+}
+
 // testServerContext is a ProtocolTLSServer context with the RSA test
 // certificate.
 func testServerContext(t testing.TB) *Context {

@@ -100,22 +100,7 @@ func TestLeaks_TenThousandConnections(t *testing.T) {
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	var serving sync.WaitGroup
-	serving.Add(1)
-	go func() {
-		defer serving.Done()
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			serving.Add(1)
-			go func() {
-				defer serving.Done()
-				serveKind(conn, sctx)
-			}()
-		}
-	}()
+	served := acceptEach(l, func(conn net.Conn) { serveKind(conn, sctx) })
 
 	var failures atomic.Int64
 	var firstFailure atomic.Value
@@ -136,7 +121,7 @@ func TestLeaks_TenThousandConnections(t *testing.T) {
 	}
 	work.Wait()
 	l.Close()
-	serving.Wait()
+	served()
 	if f := failures.Load(); f > 0 {
 		t.Errorf("%d of %d connections misbehaved; the first: %v", f, n, firstFailure.Load())
 	}

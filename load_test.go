@@ -59,24 +59,7 @@ func TestLoad_ConcurrentConnections(t *testing.T) {
 	l, err := Listen("tcp", "127.0.0.1:0", sctx)
 	require.NoError(t, err)
 	defer l.Close()
-	var serving sync.WaitGroup
-	serving.Add(1)
-	go func() {
-		defer serving.Done()
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			serving.Add(1)
-			go func() {
-				defer serving.Done()
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(2 * time.Minute))
-				io.Copy(conn, conn)
-			}()
-		}
-	}()
+	served := acceptEach(l, func(conn net.Conn) { echo(conn, 2*time.Minute) })
 
 	msg := bytes.Repeat([]byte("load "), payload/5)
 	var started, failed atomic.Int64
@@ -121,7 +104,7 @@ func TestLoad_ConcurrentConnections(t *testing.T) {
 	clients.Wait()
 	elapsed := time.Since(start)
 	l.Close()
-	serving.Wait()
+	served()
 	rss := peakRSS(t)
 	t.Logf("%d connections, %d at once: %.0f handshakes/s, %.1f MiB of data each way, peak RSS %.0f MiB",
 		total, concurrent, float64(total)/elapsed.Seconds(), float64(total*len(msg))/(1<<20), float64(rss)/(1<<20))

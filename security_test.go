@@ -23,17 +23,11 @@ func serverWith(t *testing.T, cert string) string {
 	l, err := Listen("tcp", "127.0.0.1:0", c)
 	require.NoError(t, err)
 	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conn.SetDeadline(time.Now().Add(10 * time.Second))
-			conn.(*Socket).DoHandshake()
-			conn.Close()
-		}
-	}()
+	acceptEach(l, func(conn net.Conn) {
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		conn.(*Socket).DoHandshake()
+		conn.Close()
+	})
 	return l.Addr().String()
 }
 

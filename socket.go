@@ -385,15 +385,9 @@ func (s *Socket) ssl(fn func(*openssl.SSL)) bool {
 // with CertNone, not validated; the full description otherwise. Before the
 // handshake it is an error wrapping ErrInvalidArgument.
 func (s *Socket) GetPeerCert() (*Cert, error) {
-	if !s.handshakeDone.Load() {
-		return nil, invalidArgument("handshake not done yet")
-	}
-	var x *openssl.X509
-	if !s.ssl(func(ssl *openssl.SSL) { x = ssl.PeerCertificate() }) {
-		return nil, ErrClosed
-	}
+	x, err := s.peerX509()
 	if x == nil {
-		return nil, nil
+		return nil, err
 	}
 	defer x.Free()
 	// Python reads the context's verify mode at call time.
@@ -406,15 +400,9 @@ func (s *Socket) GetPeerCert() (*Cert, error) {
 // GetPeerCertDER returns the peer's certificate in DER, validated or not
 // (Python's getpeercert(binary_form=True)), or nil if it sent none.
 func (s *Socket) GetPeerCertDER() ([]byte, error) {
-	if !s.handshakeDone.Load() {
-		return nil, invalidArgument("handshake not done yet")
-	}
-	var x *openssl.X509
-	if !s.ssl(func(ssl *openssl.SSL) { x = ssl.PeerCertificate() }) {
-		return nil, ErrClosed
-	}
+	x, err := s.peerX509()
 	if x == nil {
-		return nil, nil
+		return nil, err
 	}
 	defer x.Free()
 	der, err := x.DER()
@@ -422,6 +410,19 @@ func (s *Socket) GetPeerCertDER() ([]byte, error) {
 		return nil, libraryError(asOpenSSL(err))
 	}
 	return der, nil
+}
+
+// peerX509 returns the peer's certificate for the caller to free; nil and
+// no error when the peer sent none.
+func (s *Socket) peerX509() (*openssl.X509, error) {
+	if !s.handshakeDone.Load() {
+		return nil, invalidArgument("handshake not done yet")
+	}
+	var x *openssl.X509
+	if !s.ssl(func(ssl *openssl.SSL) { x = ssl.PeerCertificate() }) {
+		return nil, ErrClosed
+	}
+	return x, nil
 }
 
 // PeerCertificate returns the peer's certificate parsed by crypto/x509, or

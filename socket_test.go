@@ -531,20 +531,12 @@ func TestListener_FailedHandshakeDoesNotStopIt(t *testing.T) {
 	require.NoError(t, err)
 	defer l.Close()
 	served := make(chan error, 3)
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				_, err := c.Write([]byte("hi"))
-				served <- err
-			}()
-		}
-	}()
+	acceptEach(l, func(c net.Conn) {
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		_, err := c.Write([]byte("hi"))
+		served <- err
+	})
 	// A client that speaks no TLS, one that gives up, then a good one.
 	raw, err := net.Dial("tcp", l.Addr().String())
 	require.NoError(t, err)
@@ -672,18 +664,10 @@ func TestGetServerCertificate(t *testing.T) {
 	l, err := Listen("tcp", "127.0.0.1:0", testServerContext(t))
 	require.NoError(t, err)
 	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				c.(*Socket).DoHandshake()
-				c.Close()
-			}()
-		}
-	}()
+	acceptEach(l, func(c net.Conn) {
+		c.(*Socket).DoHandshake()
+		c.Close()
+	})
 	pem, err := GetServerCertificate(t.Context(), l.Addr().String(), ProtocolTLS, "")
 	require.NoError(t, err)
 	assert.Equal(t, string(readTD(t, "server-rsa.pem")), pem)

@@ -235,6 +235,21 @@ func (c *fixedSessionCache) Put(_ string, s *tls.ClientSessionState) {
 	}
 }
 
+// connect dials the server and runs the client's handshake, offering sess
+// for resumption unless it is nil.
+func (e *endpoints) connect(sess any) (net.Conn, error) {
+	raw, err := e.dial()
+	if err != nil {
+		return nil, err
+	}
+	c, err := e.client(raw, sess)
+	if err != nil {
+		raw.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
 // serve runs one accept loop, as cref's server thread does: each
 // connection in turn is handled by handle, then closed.
 func (e *endpoints) serve(handle func(net.Conn)) (wait func()) {
@@ -278,11 +293,7 @@ func Handshakes(b *testing.B, impl Impl, tr Transport, cert string) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		raw, err := e.dial()
-		if err != nil {
-			b.Fatal(err)
-		}
-		c, err := e.client(raw, nil)
+		c, err := e.connect(nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -309,16 +320,11 @@ func Resumed(b *testing.B, impl Impl, tr Transport) {
 		drain(c)
 	})
 	defer stop()
-	cache := &fixedSessionCache{}
-	raw, err := e.dial()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var sess any = cache
+	var sess any = &fixedSessionCache{}
 	if impl == SSLCtx {
 		sess = nil
 	}
-	first, err := e.client(raw, sess)
+	first, err := e.connect(sess)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -332,11 +338,7 @@ func Resumed(b *testing.B, impl Impl, tr Transport) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		raw, err := e.dial()
-		if err != nil {
-			b.Fatal(err)
-		}
-		c, err := e.client(raw, sess)
+		c, err := e.connect(sess)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -359,11 +361,7 @@ func Bulk(b *testing.B, impl Impl, tr Transport, suite string, chunk int) {
 		received <- n
 	})
 	defer stop()
-	raw, err := e.dial()
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := e.client(raw, nil)
+	c, err := e.connect(nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -402,11 +400,7 @@ func RoundTrips(b *testing.B, impl Impl, tr Transport) {
 		}
 	})
 	defer stop()
-	raw, err := e.dial()
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := e.client(raw, nil)
+	c, err := e.connect(nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -47,7 +47,7 @@ type connectResult struct {
 
 func runConnect(args []string, stdout io.Writer) error {
 	fs := flags("connect", "HOST:PORT", stdout)
-	protocol := fs.String("protocol", "TLS_CLIENT", "the context's `protocol`: TLS, TLS_CLIENT, TLSv1, TLSv1_1 or TLSv1_2 (Python's PROTOCOL_*)")
+	protocol := addClientProtocolFlag(fs)
 	cafile := fs.String("cafile", "", "PEM `file` of CA certificates to verify the server against (default: the system's CAs)")
 	capath := fs.String("capath", "", "`directory` of CA certificates in the openssl rehash layout")
 	cf := addCipherFlags(fs)
@@ -62,15 +62,7 @@ func runConnect(args []string, stdout io.Writer) error {
 	timeout := fs.Duration("timeout", 10*time.Second, "bound on the TCP connection and the handshake together")
 	send := fs.String("send", "", "`text` to send after the handshake (\\r, \\n, \\t, \\0, \\\\ and \\xHH are decoded); the reply is printed until the server closes or is silent for 2s")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of lines")
-	pos, err := parseArgs(fs, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	addr := pos[0]
-	if err := checkAddr(addr); err != nil {
-		return err
-	}
-	p, err := parseProtocol(*protocol, "TLS", "SSLv23", "TLS_CLIENT", "TLSv1", "TLSv1_1", "TLSv1_2")
+	addr, p, err := parseClientArgs(fs, args, protocol)
 	if err != nil {
 		return err
 	}

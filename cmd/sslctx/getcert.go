@@ -18,17 +18,9 @@ CAs. Hostnames are never checked.
 func runGetServerCertificate(args []string, stdout io.Writer) error {
 	fs := flags("get-server-certificate", "HOST:PORT", stdout)
 	cafile := fs.String("cafile", "", "PEM `file` of CA certificates the server's certificate must verify against")
-	protocol := fs.String("protocol", "TLS_CLIENT", "the context's `protocol`: TLS, TLS_CLIENT, TLSv1, TLSv1_1 or TLSv1_2 (Python's PROTOCOL_*)")
+	protocol := addClientProtocolFlag(fs)
 	timeout := fs.Duration("timeout", 10*time.Second, "bound on the whole exchange")
-	pos, err := parseArgs(fs, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	addr := pos[0]
-	if err := checkAddr(addr); err != nil {
-		return err
-	}
-	p, err := parseProtocol(*protocol, "TLS", "SSLv23", "TLS_CLIENT", "TLSv1", "TLSv1_1", "TLSv1_2")
+	addr, p, err := parseClientArgs(fs, args, protocol)
 	if err != nil {
 		return err
 	}

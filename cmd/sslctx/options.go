@@ -75,6 +75,28 @@ func parseALPN(s string) []string {
 	return protos
 }
 
+// clientProtocols are the -protocol values of the commands that connect.
+var clientProtocols = []string{"TLS", "SSLv23", "TLS_CLIENT", "TLSv1", "TLSv1_1", "TLSv1_2"}
+
+// addClientProtocolFlag defines -protocol for the commands that connect.
+func addClientProtocolFlag(fs *flag.FlagSet) *string {
+	return fs.String("protocol", "TLS_CLIENT", "the context's `protocol`: TLS, TLS_CLIENT, TLSv1, TLSv1_1 or TLSv1_2 (Python's PROTOCOL_*)")
+}
+
+// parseClientArgs reads the HOST:PORT argument and the -protocol value of a
+// command that connects.
+func parseClientArgs(fs *flag.FlagSet, args []string, protocol *string) (string, ssl.Protocol, error) {
+	pos, err := parseArgs(fs, args, 1, 1)
+	if err != nil {
+		return "", 0, err
+	}
+	if err := checkAddr(pos[0]); err != nil {
+		return "", 0, err
+	}
+	p, err := parseProtocol(*protocol, clientProtocols...)
+	return pos[0], p, err
+}
+
 // checkAddr checks that an argument is HOST:PORT.
 func checkAddr(addr string) error {
 	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {

@@ -46,7 +46,27 @@ func startServer(t *testing.T, o serverOpts) string {
 	}
 	l, err := ssl.Listen("tcp", "127.0.0.1:0", c)
 	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	serve(t, l, func(conn net.Conn) {
+		conn.SetDeadline(time.Now().Add(waitTimeout))
+		io.Copy(conn, conn)
+	})
+	return l.Addr().String()
+}
 
+// startSilent runs a TCP server that accepts connections and never answers.
+func startSilent(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	serve(t, l, nil)
+	return l.Addr().String()
+}
+
+// serve accepts connections on l and hands each to handle in a goroutine
+// of its own (nil: keep it open unanswered) until the test ends; then it
+// closes the listener and every connection and waits for the goroutines.
+func serve(t *testing.T, l net.Listener, handle func(net.Conn)) {
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
@@ -63,12 +83,14 @@ func startServer(t *testing.T, o serverOpts) string {
 			mu.Lock()
 			conns = append(conns, conn)
 			mu.Unlock()
+			if handle == nil {
+				continue
+			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(waitTimeout))
-				io.Copy(conn, conn)
+				handle(conn)
 			}()
 		}
 	}()
@@ -80,42 +102,7 @@ func startServer(t *testing.T, o serverOpts) string {
 		}
 		mu.Unlock()
 		wg.Wait()
-		c.Close()
 	})
-	return l.Addr().String()
-}
-
-// startSilent runs a TCP server that accepts connections and never answers.
-func startSilent(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns []net.Conn
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, conn)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		wg.Wait()
-		for _, conn := range conns {
-			conn.Close()
-		}
-	})
-	return l.Addr().String()
 }
 
 // clientContext trusts the test CA and checks hostnames.

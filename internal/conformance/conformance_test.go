@@ -121,18 +121,22 @@ func dialWith(c *ssl.Context, addr string, opts ...ssl.WrapOption) (*ssl.Socket,
 	return s, nil
 }
 
-// serveOnce accepts one connection on a fresh listener with c, performs the
-// handshake and reports what happened on a channel.
+// served is what our server made of one connection: the socket and the
+// result of its handshake.
 type served struct {
 	sock *ssl.Socket
 	err  error
 }
 
-func listen(t *testing.T, c *ssl.Context) (addr string, results <-chan served) {
+// listen runs our server with c (and opts) on a fresh loopback listener:
+// every connection is wrapped and its handshake performed, and what came of
+// it is sent on results.
+func listen(t *testing.T, c *ssl.Context, opts ...ssl.WrapOption) (addr string, results <-chan served) {
 	t.Helper()
-	l, err := ssl.Listen("tcp", "127.0.0.1:0", c)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	t.Cleanup(func() { l.Close() })
+	opts = append([]ssl.WrapOption{ssl.ServerSide(true)}, opts...)
 	ch := make(chan served, 16)
 	go func() {
 		for {
@@ -141,9 +145,8 @@ func listen(t *testing.T, c *ssl.Context) (addr string, results <-chan served) {
 				close(ch)
 				return
 			}
-			s := conn.(*ssl.Socket)
-			s.SetDeadline(time.Now().Add(testpeer.RunTimeout))
-			err = s.DoHandshake()
+			conn.SetDeadline(time.Now().Add(testpeer.RunTimeout))
+			s, err := c.WrapSocket(conn, opts...)
 			ch <- served{s, err}
 		}
 	}()

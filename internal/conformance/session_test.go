@@ -106,7 +106,7 @@ func TestClose_KilledSServer(t *testing.T) {
 // s_client sends close_notify when its input ends; killed, it sends none.
 func TestClose_SClientCloseNotifyAndKill(t *testing.T) {
 	c := testServer(t)
-	addr, results := listenRagged(t, c)
+	addr, results := listen(t, c, ssl.SuppressRaggedEOFs(false))
 	testpeer.RunClient(t, addr, "")
 	res := next(t, results)
 	require.NoError(t, res.err)
@@ -128,28 +128,6 @@ func TestClose_SClientCloseNotifyAndKill(t *testing.T) {
 	require.ErrorAs(t, err, &e, "a killed s_client is a ragged EOF: %v", err)
 	assert.Equal(t, ssl.ErrorEOF, e.Code)
 	res.sock.Close()
-}
-
-// listenRagged is listen with ragged EOFs reported rather than suppressed.
-func listenRagged(t *testing.T, c *ssl.Context) (string, <-chan served) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { l.Close() })
-	ch := make(chan served, 4)
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				close(ch)
-				return
-			}
-			conn.SetDeadline(time.Now().Add(testpeer.RunTimeout))
-			s, err := c.WrapSocket(conn, ssl.ServerSide(true), ssl.SuppressRaggedEOFs(false))
-			ch <- served{s, err}
-		}
-	}()
-	return l.Addr().String(), ch
 }
 
 // STARTTLS: our server speaks enough SMTP for `s_client -starttls smtp`,
