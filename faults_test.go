@@ -333,3 +333,71 @@ func TestFault_ContextMutatedWhileWrapping(t *testing.T) {
 	assert.Positive(t, <-mutated)
 	assert.Zero(t, failures.Load())
 }
+
+// capturingConn keeps what is written to it instead of sending it while
+// capture is on.
+type capturingConn struct {
+	net.Conn
+	capture  bool
+	captured []byte
+}
+
+func (c *capturingConn) Write(p []byte) (int, error) {
+	if c.capture {
+		c.captured = append(c.captured, p...)
+		return len(p), nil
+	}
+	return c.Conn.Write(p)
+}
+
+// A good record and a forged one arrive together: the Read returns the
+// good one's data, and the forged one's failure, with OpenSSL's reason,
+// is what the next call on the connection reports, whether it reads or
+// writes.
+func TestFault_ForgedRecordAfterAGoodOne(t *testing.T) {
+	for _, next := range []string{"read", "write"} {
+		t.Run(next, func(t *testing.T) {
+			cn, sn := tcpPair(t)
+			deadline := time.Now().Add(10 * time.Second)
+			cn.SetDeadline(deadline)
+			sn.SetDeadline(deadline)
+			capt := &capturingConn{Conn: sn}
+			served := make(chan *Socket, 1)
+			go func() {
+				s, err := testServerContext(t).WrapSocket(capt, ServerSide(true))
+				assert.NoError(t, err)
+				served <- s
+			}()
+			c, err := testClientContext(t).WrapSocket(cn, ServerHostname("localhost"))
+			require.NoError(t, err)
+			defer c.Close()
+			s := <-served
+			require.NotNil(t, s)
+			defer s.Close()
+
+			capt.capture = true
+			_, err = s.Write([]byte("hello"))
+			require.NoError(t, err)
+			capt.capture = false
+			good := capt.captured
+			forged := bytes.Clone(good)
+			forged[len(forged)-1] ^= 1
+			_, err = sn.Write(append(bytes.Clone(good), forged...))
+			require.NoError(t, err)
+
+			buf := make([]byte, 100)
+			n, err := c.Read(buf)
+			require.NoError(t, err)
+			assert.Equal(t, "hello", string(buf[:n]))
+			if next == "read" {
+				_, err = c.Read(buf)
+			} else {
+				_, err = c.Write([]byte("x"))
+			}
+			var e *Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, ErrorSSL, e.Code, "%v", e)
+			assert.Equal(t, "DECRYPTION_FAILED_OR_BAD_RECORD_MAC", e.Reason, "%v", e)
+		})
+	}
+}

@@ -135,7 +135,7 @@ typedef struct {
 	unsigned char *spill;
 	size_t spill_len, spill_off, spill_cap;
 	/* A failure met after a read had already returned data: it is the
-	 * outcome of the next read. */
+	 * outcome of the next operation. */
 	shim_errq *stash;
 	int stash_ret, stash_error;
 } shim_pipe;
@@ -848,19 +848,22 @@ void shim_ssl_io(SSL *ssl, int op, const unsigned char *in, size_t in_len, int e
 	p->out_cap = out_cap;
 	p->out_len = 0;
 	pipe_drain(p);
+	/* A failure met after data a read returned belongs to whatever the
+	 * caller does next with the connection: the SSL is broken either way,
+	 * and the stashed queue says why. */
+	if (op != SHIM_OP_NONE && p->stash != NULL) {
+		r->ret = p->stash_ret;
+		r->ssl_error = p->stash_error;
+		r->errq = (uintptr_t)p->stash;
+		p->stash = NULL;
+		goto done;
+	}
 	shim_begin();
 	switch (op) {
 	case SHIM_OP_HANDSHAKE:
 		r->ret = SSL_do_handshake(ssl);
 		break;
 	case SHIM_OP_READ:
-		if (p->stash != NULL) {
-			r->ret = p->stash_ret;
-			r->ssl_error = p->stash_error;
-			r->errq = (uintptr_t)p->stash;
-			p->stash = NULL;
-			goto done;
-		}
 		r->ret = SSL_read_ex(ssl, buf, buf_len, &r->n);
 		/* Records that wait whole in the input are read in the same
 		 * call: one crossing for many small records. */
@@ -920,7 +923,8 @@ done:
 	r->out_left = pipe_spilled(p);
 	r->shutdown = SSL_get_shutdown(ssl);
 	r->finished = SSL_is_init_finished(ssl);
-	r->buffered = SSL_has_pending(ssl);
+	/* A stashed failure is news a read can report without more input. */
+	r->buffered = SSL_has_pending(ssl) || p->stash != NULL;
 	/* The caller's buffers are its own again. */
 	p->in = NULL;
 	p->in_len = p->in_used = 0;

@@ -84,7 +84,7 @@ type Result struct {
 	OutLeft  int    // ciphertext waiting in the BIO for a later out
 	Shutdown int    // SSL_get_shutdown bits
 	Finished bool   // SSL_is_init_finished
-	Buffered bool   // SSL_has_pending: record bytes or plaintext held inside
+	Buffered bool   // SSL_has_pending, or a failure held for the next operation
 	Err      *Error // the error queue when the operation left one
 }
 

@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "93fe13cde4f8195f7d1049fed2de334c78f710da9258d0412b831989d7fde0a4"
+const shimDigest = "d726c7b384fced917590d124e2133e89b8f1c0146207821897914bf66ae4ff06"
