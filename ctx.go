@@ -372,22 +372,15 @@ func chainError(err error, path string, hadPassword bool) error {
 		}
 		return pe.Err
 	}
+	var oe *openssl.Error
+	noPassword := !hadPassword && errors.As(err, &oe) && oe.Has(openssl.LibPEM, openssl.ReasonBadPasswordRead)
 	err = loadError(err, path)
 	var e *Error
-	if !hadPassword && errors.As(err, &e) && queueHas(e, "PEM", "BAD_PASSWORD_READ") {
+	if noPassword && errors.As(err, &e) {
 		// Python would prompt on the terminal here; a library must not.
 		e.cause = fmt.Errorf("the private key in %s is encrypted and no password was given", path)
 	}
 	return err
-}
-
-func queueHas(e *Error, lib, reason string) bool {
-	for _, en := range e.Queue {
-		if en.Library == lib && en.Reason == reason {
-			return true
-		}
-	}
-	return false
 }
 
 // LoadVerifyLocations loads the CA certificates that verify peers (Python's

@@ -29,9 +29,8 @@ func (e *ErrPasswordTooLong) Error() string {
 // brings back what went wrong on the Go side, which takes precedence over
 // OpenSSL's own report ("bad password read"), as in Python.
 type passwordRequest struct {
-	fn     PasswordFunc
-	err    error
-	called bool
+	fn  PasswordFunc
+	err error
 }
 
 // with runs call with a handle for r (0 when there is no function, which the
@@ -49,7 +48,6 @@ func (r *passwordRequest) with(call func(h C.uintptr_t)) {
 //export sslctxPasswordCallback
 func sslctxPasswordCallback(h C.uintptr_t, buf *C.char, size C.int) C.int {
 	r := cgo.Handle(h).Value().(*passwordRequest)
-	r.called = true
 	pw, err := r.fn()
 	defer clear(pw)
 	if err != nil {
