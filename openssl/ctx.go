@@ -40,10 +40,11 @@ type Ctx struct {
 // NewCtx creates an SSL_CTX (SSL_CTX_new) with a session id context and
 // SSL_MODE_RELEASE_BUFFERS, as Python's SSLContext does.
 func NewCtx(m Method) (*Ctx, error) {
-	var q C.shim_errq
-	p := C.shim_ctx_new(C.int(m), &q)
+	q := getErrq()
+	defer putErrq(q)
+	p := C.shim_ctx_new(C.int(m), q)
 	if p == nil {
-		return nil, newError("SSL_CTX_new", &q)
+		return nil, newError("SSL_CTX_new", q)
 	}
 	c := &Ctx{p: p}
 	c.cleanup = runtime.AddCleanup(c, func(p *C.SSL_CTX) { C.shim_ctx_free(p) }, p)
@@ -102,11 +103,12 @@ func (c *Ctx) SetCipherList(spec string) error {
 	if err != nil {
 		return err
 	}
-	var q C.shim_errq
-	r := C.shim_ctx_set_cipher_list(c.p, charPtr(s), &q)
+	q := getErrq()
+	defer putErrq(q)
+	r := C.shim_ctx_set_cipher_list(c.p, charPtr(s), q)
 	runtime.KeepAlive(c)
 	if r != 1 {
-		return newError("SSL_CTX_set_cipher_list", &q)
+		return newError("SSL_CTX_set_cipher_list", q)
 	}
 	return nil
 }
@@ -117,11 +119,12 @@ func (c *Ctx) SetCiphersuites(spec string) error {
 	if err != nil {
 		return err
 	}
-	var q C.shim_errq
-	r := C.shim_ctx_set_ciphersuites(c.p, charPtr(s), &q)
+	q := getErrq()
+	defer putErrq(q)
+	r := C.shim_ctx_set_ciphersuites(c.p, charPtr(s), q)
 	runtime.KeepAlive(c)
 	if r != 1 {
-		return newError("SSL_CTX_set_ciphersuites", &q)
+		return newError("SSL_CTX_set_ciphersuites", q)
 	}
 	return nil
 }
@@ -135,15 +138,16 @@ func (c *Ctx) SetMinProtoVersion(v int) error { return c.setProtoVersion(false, 
 func (c *Ctx) SetMaxProtoVersion(v int) error { return c.setProtoVersion(true, v) }
 
 func (c *Ctx) setProtoVersion(max bool, v int) error {
-	var q C.shim_errq
-	r := C.shim_ctx_set_proto_version(c.p, cBool(max), C.int(v), &q)
+	q := getErrq()
+	defer putErrq(q)
+	r := C.shim_ctx_set_proto_version(c.p, cBool(max), C.int(v), q)
 	runtime.KeepAlive(c)
 	if r != 1 {
 		fn := "SSL_CTX_set_min_proto_version"
 		if max {
 			fn = "SSL_CTX_set_max_proto_version"
 		}
-		return newError(fn, &q)
+		return newError(fn, q)
 	}
 	return nil
 }
@@ -199,27 +203,29 @@ func (c *Ctx) loadWithPassword(fn, path string, pw PasswordFunc,
 	if err != nil {
 		return err
 	}
-	var q C.shim_errq
+	q := getErrq()
+	defer putErrq(q)
 	var r C.int
 	req := &passwordRequest{fn: pw}
-	req.with(func(h C.uintptr_t) { r = call(charPtr(p), h, &q) })
+	req.with(func(h C.uintptr_t) { r = call(charPtr(p), h, q) })
 	runtime.KeepAlive(c)
 	if r == 1 {
 		return nil
 	}
 	if req.err != nil {
-		return &PasswordError{Err: req.err, Queue: newError(fn, &q)}
+		return &PasswordError{Err: req.err, Queue: newError(fn, q)}
 	}
-	return newError(fn, &q)
+	return newError(fn, q)
 }
 
 // CheckPrivateKey calls SSL_CTX_check_private_key.
 func (c *Ctx) CheckPrivateKey() error {
-	var q C.shim_errq
-	r := C.shim_ctx_check_private_key(c.p, &q)
+	q := getErrq()
+	defer putErrq(q)
+	r := C.shim_ctx_check_private_key(c.p, q)
 	runtime.KeepAlive(c)
 	if r != 1 {
-		return newError("SSL_CTX_check_private_key", &q)
+		return newError("SSL_CTX_check_private_key", q)
 	}
 	return nil
 }
@@ -234,11 +240,12 @@ func (c *Ctx) LoadVerifyLocations(file, dir string) error {
 	if err != nil {
 		return err
 	}
-	var q C.shim_errq
-	r := C.shim_ctx_load_verify_locations(c.p, charPtr(f), charPtr(d), &q)
+	q := getErrq()
+	defer putErrq(q)
+	r := C.shim_ctx_load_verify_locations(c.p, charPtr(f), charPtr(d), q)
 	runtime.KeepAlive(c)
 	if r != 1 {
-		return newError("SSL_CTX_load_verify_locations", &q)
+		return newError("SSL_CTX_load_verify_locations", q)
 	}
 	return nil
 }
@@ -248,23 +255,25 @@ func (c *Ctx) LoadVerifyLocations(file, dir string) error {
 // cadata does. It returns how many were read; the end of the input is not an
 // error, but nothing read is.
 func (c *Ctx) AddCAData(data []byte, pem bool) (int, error) {
-	var q C.shim_errq
+	q := getErrq()
+	defer putErrq(q)
 	var loaded C.int
-	r := C.shim_ctx_add_ca_data(c.p, unsafe.Pointer(bytePtr(data)), C.size_t(len(data)), cBool(pem), &loaded, &q)
+	r := C.shim_ctx_add_ca_data(c.p, unsafe.Pointer(bytePtr(data)), C.size_t(len(data)), cBool(pem), &loaded, q)
 	runtime.KeepAlive(c)
 	if r != 1 {
-		return int(loaded), newError("X509_STORE_add_cert", &q)
+		return int(loaded), newError("X509_STORE_add_cert", q)
 	}
 	return int(loaded), nil
 }
 
 // SetDefaultVerifyPaths calls SSL_CTX_set_default_verify_paths.
 func (c *Ctx) SetDefaultVerifyPaths() error {
-	var q C.shim_errq
-	r := C.shim_ctx_set_default_verify_paths(c.p, &q)
+	q := getErrq()
+	defer putErrq(q)
+	r := C.shim_ctx_set_default_verify_paths(c.p, q)
 	runtime.KeepAlive(c)
 	if r != 1 {
-		return newError("SSL_CTX_set_default_verify_paths", &q)
+		return newError("SSL_CTX_set_default_verify_paths", q)
 	}
 	return nil
 }
@@ -277,12 +286,13 @@ func (c *Ctx) LoadDHParams(path string) (opened bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	var q C.shim_errq
+	q := getErrq()
+	defer putErrq(q)
 	var op C.int
-	r := C.shim_ctx_load_dh_params(c.p, charPtr(p), &op, &q)
+	r := C.shim_ctx_load_dh_params(c.p, charPtr(p), &op, q)
 	runtime.KeepAlive(c)
 	if r != 1 {
-		return op != 0, newError("PEM_read_DHparams", &q)
+		return op != 0, newError("PEM_read_DHparams", q)
 	}
 	return true, nil
 }
@@ -295,12 +305,13 @@ func (c *Ctx) SetECDHCurve(name string) (known bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	var q C.shim_errq
+	q := getErrq()
+	defer putErrq(q)
 	var k C.int
-	r := C.shim_ctx_set_ecdh_curve(c.p, charPtr(n), &k, &q)
+	r := C.shim_ctx_set_ecdh_curve(c.p, charPtr(n), &k, q)
 	runtime.KeepAlive(c)
 	if r != 1 {
-		return k != 0, newError("SSL_CTX_set1_groups", &q)
+		return k != 0, newError("SSL_CTX_set1_groups", q)
 	}
 	return true, nil
 }
@@ -309,11 +320,12 @@ func (c *Ctx) SetECDHCurve(name string) (known bool, err error) {
 // wire format) and accepted as a server (a selection callback preferring the
 // order of wire). SSL objects created later get a copy.
 func (c *Ctx) SetALPNProtos(wire []byte) error {
-	var q C.shim_errq
-	r := C.shim_ctx_set_alpn(c.p, bytePtr(wire), C.size_t(len(wire)), &q)
+	q := getErrq()
+	defer putErrq(q)
+	r := C.shim_ctx_set_alpn(c.p, bytePtr(wire), C.size_t(len(wire)), q)
 	runtime.KeepAlive(c)
 	if r != 1 {
-		return newError("SSL_CTX_set_alpn_protos", &q)
+		return newError("SSL_CTX_set_alpn_protos", q)
 	}
 	return nil
 }
@@ -341,11 +353,12 @@ func (c *Ctx) VerifyFlags() uint64 {
 
 // SetVerifyFlags sets and clears X509_V_FLAG_* bits (X509_VERIFY_PARAM_set_flags/clear_flags).
 func (c *Ctx) SetVerifyFlags(set, clear uint64) error {
-	var q C.shim_errq
-	r := C.shim_ctx_set_verify_flags(c.p, C.ulong(set), C.ulong(clear), &q)
+	q := getErrq()
+	defer putErrq(q)
+	r := C.shim_ctx_set_verify_flags(c.p, C.ulong(set), C.ulong(clear), q)
 	runtime.KeepAlive(c)
 	if r != 1 {
-		return newError("X509_VERIFY_PARAM_set_flags", &q)
+		return newError("X509_VERIFY_PARAM_set_flags", q)
 	}
 	return nil
 }
@@ -366,12 +379,13 @@ const (
 // StoreCerts returns the certificates in the context's X509_STORE, in the
 // store's order, and how many CRLs it holds, read under the store's lock.
 func (c *Ctx) StoreCerts() ([]*X509, int, error) {
-	var q C.shim_errq
+	q := getErrq()
+	defer putErrq(q)
 	var crls C.int
-	sk := C.shim_ctx_store_certs(c.p, &crls, &q)
+	sk := C.shim_ctx_store_certs(c.p, &crls, q)
 	runtime.KeepAlive(c)
 	if sk == nil {
-		return nil, 0, newError("X509_STORE_get0_objects", &q)
+		return nil, 0, newError("X509_STORE_get0_objects", q)
 	}
 	return takeX509Stack(sk), int(crls), nil
 }
@@ -379,11 +393,12 @@ func (c *Ctx) StoreCerts() ([]*X509, int, error) {
 // Ciphers returns the cipher list an SSL made from this context would use
 // (SSL_get_ciphers), the list Python's get_ciphers describes.
 func (c *Ctx) Ciphers() ([]Cipher, error) {
-	var q C.shim_errq
-	ssl := C.shim_ctx_cipher_probe(c.p, &q)
+	q := getErrq()
+	defer putErrq(q)
+	ssl := C.shim_ctx_cipher_probe(c.p, q)
 	runtime.KeepAlive(c)
 	if ssl == nil {
-		return nil, newError("SSL_new", &q)
+		return nil, newError("SSL_new", q)
 	}
 	defer C.shim_ssl_free(ssl)
 	n := int(C.shim_cipher_count(ssl))
@@ -403,11 +418,12 @@ func (c *Ctx) SecurityLevel() int {
 
 // SetNumTickets calls SSL_CTX_set_num_tickets (TLS 1.3 tickets a server sends).
 func (c *Ctx) SetNumTickets(n int) error {
-	var q C.shim_errq
-	r := C.shim_ctx_set_num_tickets(c.p, C.size_t(n), &q)
+	q := getErrq()
+	defer putErrq(q)
+	r := C.shim_ctx_set_num_tickets(c.p, C.size_t(n), q)
 	runtime.KeepAlive(c)
 	if r != 1 {
-		return newError("SSL_CTX_set_num_tickets", &q)
+		return newError("SSL_CTX_set_num_tickets", q)
 	}
 	return nil
 }

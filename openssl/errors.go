@@ -8,6 +8,7 @@ import "C"
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -100,14 +101,14 @@ func newError(fn string, q *C.shim_errq) *Error {
 	return e
 }
 
-// queueError is newError when the queue holds something, else nil: for
-// calls whose return value alone does not say whether they failed.
-func queueError(fn string, q *C.shim_errq) *Error {
-	if q.n == 0 {
-		return nil
-	}
-	return newError(fn, q)
-}
+// errqs recycles the buffers a shim call copies the error queue into:
+// each is kilobytes, and every call that can fail needs one, failed or not.
+var errqs = sync.Pool{New: func() any { return new(C.shim_errq) }}
+
+func getErrq() *C.shim_errq { return errqs.Get().(*C.shim_errq) }
+
+// putErrq returns q to the pool once newError has copied what it needs.
+func putErrq(q *C.shim_errq) { errqs.Put(q) }
 
 func reasonText(code C.ulong) string {
 	// OpenSSL keeps errno in a SYS entry's reason and has no string for it.

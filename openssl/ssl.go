@@ -35,11 +35,12 @@ type SSL struct {
 // NewSSL creates an SSL from c (SSL_new) with a pipe BIO, in client
 // (SSL_set_connect_state) or server (SSL_set_accept_state) mode.
 func (c *Ctx) NewSSL(server bool) (*SSL, error) {
-	var q C.shim_errq
-	p := C.shim_ssl_new(c.p, cBool(server), &q)
+	q := getErrq()
+	defer putErrq(q)
+	p := C.shim_ssl_new(c.p, cBool(server), q)
 	runtime.KeepAlive(c)
 	if p == nil {
-		return nil, newError("SSL_new", &q)
+		return nil, newError("SSL_new", q)
 	}
 	s := &SSL{p: p}
 	s.cleanup = runtime.AddCleanup(s, func(p *C.SSL) { C.shim_ssl_free(p) }, p)
@@ -64,12 +65,13 @@ func (s *SSL) SetHostname(name string, check bool) (isIP bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	var q C.shim_errq
+	q := getErrq()
+	defer putErrq(q)
 	var ip C.int
-	r := C.shim_ssl_set_hostname(s.p, charPtr(n), cBool(check), &ip, &q)
+	r := C.shim_ssl_set_hostname(s.p, charPtr(n), cBool(check), &ip, q)
 	runtime.KeepAlive(s)
 	if r != 1 {
-		return ip != 0, newError("SSL_set_tlsext_host_name", &q)
+		return ip != 0, newError("SSL_set_tlsext_host_name", q)
 	}
 	return ip != 0, nil
 }
@@ -273,12 +275,13 @@ func (s *SSL) Session() *Session {
 
 // SetSession offers sess for resumption (SSL_set_session), before the handshake.
 func (s *SSL) SetSession(sess *Session) error {
-	var q C.shim_errq
-	r := C.shim_ssl_set_session(s.p, sess.p, &q)
+	q := getErrq()
+	defer putErrq(q)
+	r := C.shim_ssl_set_session(s.p, sess.p, q)
 	runtime.KeepAlive(s)
 	runtime.KeepAlive(sess)
 	if r != 1 {
-		return newError("SSL_set_session", &q)
+		return newError("SSL_set_session", q)
 	}
 	return nil
 }

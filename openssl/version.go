@@ -34,30 +34,35 @@ func RandStatus() bool { return C.RAND_status() == 1 }
 
 // RandBytes fills b with RAND_bytes.
 func RandBytes(b []byte) error {
-	for len(b) > 0 {
-		n := len(b)
-		if n > 1<<30 {
-			n = 1 << 30
+	q := getErrq()
+	defer putErrq(q)
+	return inIntChunks(b, func(p []byte) error {
+		if C.shim_rand_bytes((*C.uchar)(unsafe.Pointer(&p[0])), C.int(len(p)), q) != 1 {
+			return newError("RAND_bytes", q)
 		}
-		var q C.shim_errq
-		if C.shim_rand_bytes((*C.uchar)(unsafe.Pointer(&b[0])), C.int(n), &q) != 1 {
-			return newError("RAND_bytes", &q)
-		}
-		b = b[n:]
-	}
-	return nil
+		return nil
+	})
 }
 
 // RandAdd mixes seed into the generator's state with RAND_add.
 func RandAdd(seed []byte, entropy float64) {
-	for len(seed) > 0 {
-		n := len(seed)
-		if n > 1<<30 {
-			n = 1 << 30
+	_ = inIntChunks(seed, func(p []byte) error {
+		C.RAND_add(unsafe.Pointer(&p[0]), C.int(len(p)), C.double(entropy))
+		return nil
+	})
+}
+
+// inIntChunks calls f on successive non-empty pieces of b small enough for
+// the int lengths of OpenSSL's RAND functions, until f fails.
+func inIntChunks(b []byte, f func([]byte) error) error {
+	for len(b) > 0 {
+		n := min(len(b), 1<<30)
+		if err := f(b[:n]); err != nil {
+			return err
 		}
-		C.RAND_add(unsafe.Pointer(&seed[0]), C.int(n), C.double(entropy))
-		seed = seed[n:]
+		b = b[n:]
 	}
+	return nil
 }
 
 // DefaultCertPaths returns where this OpenSSL looks for CA certificates by

@@ -47,20 +47,22 @@ func (x *X509) Free() {
 
 // ParseX509DER decodes one DER certificate (d2i_X509).
 func ParseX509DER(der []byte) (*X509, error) {
-	var q C.shim_errq
-	p := C.shim_x509_from_der(bytePtr(der), C.size_t(len(der)), &q)
+	q := getErrq()
+	defer putErrq(q)
+	p := C.shim_x509_from_der(bytePtr(der), C.size_t(len(der)), q)
 	if p == nil {
-		return nil, newError("d2i_X509", &q)
+		return nil, newError("d2i_X509", q)
 	}
 	return newX509(p), nil
 }
 
 // ParseX509PEM decodes the first certificate of a PEM text (PEM_read_bio_X509).
 func ParseX509PEM(pem []byte) (*X509, error) {
-	var q C.shim_errq
-	p := C.shim_x509_from_pem(unsafe.Pointer(bytePtr(pem)), C.size_t(len(pem)), &q)
+	q := getErrq()
+	defer putErrq(q)
+	p := C.shim_x509_from_pem(unsafe.Pointer(bytePtr(pem)), C.size_t(len(pem)), q)
 	if p == nil {
-		return nil, newError("PEM_read_bio_X509", &q)
+		return nil, newError("PEM_read_bio_X509", q)
 	}
 	return newX509(p), nil
 }
@@ -73,23 +75,25 @@ func ReadX509PEMFile(path string) (x *X509, opened bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
-	var q C.shim_errq
+	q := getErrq()
+	defer putErrq(q)
 	var op C.int
-	c := C.shim_x509_read_pem_file(charPtr(p), &op, &q)
+	c := C.shim_x509_read_pem_file(charPtr(p), &op, q)
 	if c == nil {
-		return nil, op != 0, newError("PEM_read_bio_X509", &q)
+		return nil, op != 0, newError("PEM_read_bio_X509", q)
 	}
 	return newX509(c), true, nil
 }
 
 // DER encodes the certificate (i2d_X509).
 func (x *X509) DER() ([]byte, error) {
-	var q C.shim_errq
+	q := getErrq()
+	defer putErrq(q)
 	var der *C.uchar
-	n := C.shim_x509_to_der(x.p, &der, &q)
+	n := C.shim_x509_to_der(x.p, &der, q)
 	runtime.KeepAlive(x)
 	if n <= 0 {
-		return nil, newError("i2d_X509", &q)
+		return nil, newError("i2d_X509", q)
 	}
 	defer C.shim_free(unsafe.Pointer(der))
 	return C.GoBytes(unsafe.Pointer(der), n), nil
@@ -158,11 +162,12 @@ func (x *X509) Issuer() ([]NameEntry, error) {
 func nameEntries(name *C.X509_NAME) ([]NameEntry, error) {
 	n := int(C.shim_name_entry_count(name))
 	out := make([]NameEntry, 0, n)
+	q := getErrq()
+	defer putErrq(q)
+	var e C.shim_name_entry
 	for i := 0; i < n; i++ {
-		var e C.shim_name_entry
-		var q C.shim_errq
-		if C.shim_name_entry_get(name, C.int(i), &e, &q) != 1 {
-			return nil, newError("ASN1_STRING_to_UTF8", &q)
+		if C.shim_name_entry_get(name, C.int(i), &e, q) != 1 {
+			return nil, newError("ASN1_STRING_to_UTF8", q)
 		}
 		out = append(out, NameEntry{
 			Set:   int(e.set),
@@ -194,11 +199,12 @@ func (x *X509) AltNames() (names []GeneralName, ok bool, err error) {
 	defer C.shim_general_names_free(g)
 	n := int(C.shim_general_names_count(g))
 	names = make([]GeneralName, 0, n)
+	q := getErrq()
+	defer putErrq(q)
+	var gn C.shim_general_name
 	for i := 0; i < n; i++ {
-		var gn C.shim_general_name
-		var q C.shim_errq
-		if C.shim_general_name_get(g, C.int(i), &gn, &q) != 1 {
-			return nil, true, newError("GENERAL_NAME_print", &q)
+		if C.shim_general_name_get(g, C.int(i), &gn, q) != 1 {
+			return nil, true, newError("GENERAL_NAME_print", q)
 		}
 		name := GeneralName{Type: int(gn._type)}
 		if gn.data != nil {
