@@ -401,3 +401,33 @@ func TestFault_ForgedRecordAfterAGoodOne(t *testing.T) {
 		})
 	}
 }
+
+// Unwrap and Close at once: exactly one of them gets the connection. A
+// Close that lost must not close the transport Unwrap handed out.
+func TestFault_CloseRacesUnwrap(t *testing.T) {
+	noGoroutineLeak(t)
+	sctx, cctx := testServerContext(t), testClientContext(t)
+	rng := rand.New(rand.NewSource(2))
+	for i := 0; i < 100; i++ {
+		c, s := connected(t, cctx, sctx)
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		s.SetDeadline(time.Now().Add(10 * time.Second))
+		go s.Unwrap()
+		var unwrapped net.Conn
+		var unwrapErr, closeErr error
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); unwrapped, unwrapErr = c.Unwrap() }()
+		time.Sleep(time.Duration(rng.Intn(400)) * time.Microsecond)
+		go func() { defer wg.Done(); closeErr = c.Close() }()
+		wg.Wait()
+		if unwrapErr == nil {
+			require.ErrorIs(t, closeErr, ErrClosed, "round %d: Close after a successful Unwrap", i)
+			_, err := unwrapped.Write([]byte("plain"))
+			require.NoError(t, err, "round %d: the unwrapped transport is open", i)
+			unwrapped.Close()
+		} else {
+			require.NoError(t, closeErr, "round %d: Close won, so Unwrap failed: %v", i, unwrapErr)
+		}
+	}
+}

@@ -179,30 +179,18 @@ func (s *Socket) DoHandshake() error {
 // the handshake completes, the connection is closed and ctx.Err() returned.
 // Once the handshake has completed, ctx no longer matters.
 func (s *Socket) HandshakeContext(ctx context.Context) error {
-	if ctx.Done() == nil {
+	if ctx.Done() == nil || s.handshakeDone.Load() {
 		return s.DoHandshake()
 	}
 	if err := ctx.Err(); err != nil {
+		s.Close()
 		return err
 	}
-	var mu sync.Mutex
-	finished, interrupted := false, false
-	stop := context.AfterFunc(ctx, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if !finished {
-			interrupted = true
-			// Closing the transport is the one way to stop a blocked read
-			// without touching the caller's deadlines.
-			s.nc.Close()
-		}
-	})
+	// Closing the transport is the one way to stop a blocked read without
+	// touching the caller's deadlines.
+	stop := context.AfterFunc(ctx, func() { s.nc.Close() })
 	err := s.DoHandshake()
-	mu.Lock()
-	finished = true
-	mu.Unlock()
-	stop()
-	if interrupted {
+	if !stop() {
 		s.Close()
 		return ctx.Err()
 	}
@@ -338,11 +326,15 @@ func (s *Socket) Unwrap() (net.Conn, error) {
 			break
 		}
 	}
+	// Claimed before the SSL goes, so that a Close in between cannot shut
+	// the transport this hands out.
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil, ErrClosed
+	}
 	rest, err := s.conn.Detach()
 	if err != nil {
 		return nil, ErrClosed
 	}
-	s.closed.Store(true)
 	if len(rest) == 0 {
 		return s.nc, nil
 	}

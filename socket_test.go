@@ -250,9 +250,20 @@ func TestSocket_HandshakeContextDoneAfterHandshake(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	require.NoError(t, c.HandshakeContext(ctx))
 	cancel()
+	assert.NoError(t, c.HandshakeContext(ctx), "a done ctx does not undo a completed handshake")
 	_, err := c.Write([]byte("still here"))
 	require.NoError(t, err)
 	assert.Equal(t, "still here", string(readN(t, s, 10)))
+}
+
+func TestSocket_HandshakeContextAlreadyDone(t *testing.T) {
+	cn, _ := tcpPair(t)
+	c, err := testClientContext(t).WrapSocket(cn, ServerHostname("localhost"), DoHandshakeOnConnect(false))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	assert.ErrorIs(t, c.HandshakeContext(ctx), context.Canceled)
+	assert.ErrorIs(t, c.Close(), ErrClosed, "a handshake cancelled before it began closes the connection too")
 }
 
 func TestSocket_PeerThatNeverAnswersHitsDeadline(t *testing.T) {
