@@ -2,8 +2,10 @@ package ssl
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"net/http"
+	"sync"
 )
 
 // net/http handshakes and negotiates HTTP/2 only for a *tls.Conn. With a
@@ -17,12 +19,21 @@ import (
 
 type socketKey struct{}
 
+// connInfo is what ConnContext keeps for a connection: the Socket and, once
+// a request has needed it, its state after the handshake, computed once per
+// connection as net/http does for a *tls.Conn and shared by its requests.
+type connInfo struct {
+	s     *Socket
+	once  sync.Once
+	state tls.ConnectionState
+}
+
 // ConnContext is a function for http.Server.ConnContext: it records the
 // *Socket a request arrives on, for SocketFromContext and FillRequestTLS.
 // Connections that are not Sockets leave ctx as it is.
 func ConnContext(ctx context.Context, c net.Conn) context.Context {
 	if s, ok := c.(*Socket); ok {
-		return context.WithValue(ctx, socketKey{}, s)
+		return context.WithValue(ctx, socketKey{}, &connInfo{s: s})
 	}
 	return ctx
 }
@@ -30,8 +41,11 @@ func ConnContext(ctx context.Context, c net.Conn) context.Context {
 // SocketFromContext returns the *Socket that ConnContext recorded for a
 // request's connection (r.Context()).
 func SocketFromContext(ctx context.Context) (*Socket, bool) {
-	s, ok := ctx.Value(socketKey{}).(*Socket)
-	return s, ok
+	ci, ok := ctx.Value(socketKey{}).(*connInfo)
+	if !ok {
+		return nil, false
+	}
+	return ci.s, true
 }
 
 // FillRequestTLS wraps a handler so that Request.TLS holds the state of the
@@ -39,11 +53,12 @@ func SocketFromContext(ctx context.Context) (*Socket, bool) {
 // *Socket, as net/http does for *tls.Conn. The server must set ConnContext.
 func FillRequestTLS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s, ok := SocketFromContext(r.Context()); ok && (r.TLS == nil || !r.TLS.HandshakeComplete) {
-			st := s.ConnectionState()
-			r2 := r.Clone(r.Context())
-			r2.TLS = &st
-			r = r2
+		ci, ok := r.Context().Value(socketKey{}).(*connInfo)
+		if ok && (r.TLS == nil || !r.TLS.HandshakeComplete) {
+			// A request has been read, so the handshake is over.
+			ci.once.Do(func() { ci.state = ci.s.ConnectionState() })
+			r = r.WithContext(r.Context()) // a shallow copy, not the caller's request
+			r.TLS = &ci.state
 		}
 		next.ServeHTTP(w, r)
 	})

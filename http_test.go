@@ -63,6 +63,9 @@ func TestHTTP_ServerServesCurl(t *testing.T) {
 		fmt.Fprintf(w, "hello over %s with %s to %s\n", tls.VersionName(r.TLS.Version),
 			tls.CipherSuiteName(r.TLS.CipherSuite), r.TLS.ServerName)
 	})
+	mux.HandleFunc("/state", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%p\n", r.TLS)
+	})
 	hs := &http.Server{Handler: ssl.FillRequestTLS(mux), ConnContext: ssl.ConnContext, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(l)
 	defer hs.Shutdown(context.Background())
@@ -76,6 +79,17 @@ func TestHTTP_ServerServesCurl(t *testing.T) {
 	require.Len(t, lines, 2, "%s", out)
 	assert.Equal(t, "hello over TLS 1.3 with TLS_AES_256_GCM_SHA384 to localhost", lines[0])
 	assert.Equal(t, "200 0", lines[1], "status and curl's verify result")
+
+	// Two requests on one kept-alive connection share one state, as
+	// net/http's for a *tls.Conn: it is computed once per connection.
+	out, err = exec.Command(curl, "--silent", "--show-error", "--max-time", "20",
+		"--cacert", golden.Path("ca.pem"), "--resolve", "localhost:"+port+":127.0.0.1",
+		"https://localhost:"+port+"/state", "https://localhost:"+port+"/state").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	states := strings.Fields(string(out))
+	require.Len(t, states, 2, "%s", out)
+	assert.NotEqual(t, "%!p(<nil>)", states[0])
+	assert.Equal(t, states[0], states[1], "one state per connection")
 
 	out, err = exec.Command(curl, "--silent", "--max-time", "20", "--cacert", golden.Path("ca2.pem"),
 		"--resolve", "localhost:"+port+":127.0.0.1", "https://localhost:"+port+"/hello").CombinedOutput()
