@@ -195,16 +195,12 @@ func serveEcho(l *serveListener, sigc <-chan os.Signal, out *lineWriter) error {
 	return acceptErr
 }
 
-// socketKey keys the *ssl.Socket of an HTTP request's connection in the
-// request's context.
-type socketKey struct{}
-
 // serveHTTPS answers HTTPS requests with a page describing the connection.
 func serveHTTPS(l *serveListener, sigc <-chan os.Signal, out *lineWriter, timeout time.Duration) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		s, _ := r.Context().Value(socketKey{}).(*ssl.Socket)
-		if s == nil {
+		s, ok := ssl.SocketFromContext(r.Context())
+		if !ok {
 			http.Error(w, "no TLS connection", http.StatusInternalServerError)
 			return
 		}
@@ -220,7 +216,7 @@ func serveHTTPS(l *serveListener, sigc <-chan os.Signal, out *lineWriter, timeou
 		ErrorLog:          log.New(io.Discard, "", 0),
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			if hc, ok := c.(*handshakingConn); ok {
-				return context.WithValue(ctx, socketKey{}, hc.Socket)
+				return ssl.ConnContext(ctx, hc.Socket)
 			}
 			return ctx
 		},
@@ -265,20 +261,36 @@ func serveHTTPS(l *serveListener, sigc <-chan os.Signal, out *lineWriter, timeou
 
 // connectionPage is the text GET / answers with.
 func connectionPage(s *ssl.Socket) string {
-	cipher, _ := s.Cipher()
+	f := factsOf(s)
 	page := fmt.Sprintf("Hello from sslctx serve, over %s.\n\nprotocol:  %s\ncipher:    %s (%s, %d secret bits)\n",
-		ssl.OpenSSLVersion, s.Version(), cipher.Name, cipher.Version, cipher.SecretBits)
-	if a := s.SelectedALPNProtocol(); a != "" {
-		page += "alpn:      " + a + "\n"
+		ssl.OpenSSLVersion, f.version, f.cipher.Name, f.cipher.Version, f.cipher.SecretBits)
+	if f.alpn != "" {
+		page += "alpn:      " + f.alpn + "\n"
 	}
-	if sni := s.ConnectionState().ServerName; sni != "" {
-		page += "sni:       " + sni + "\n"
+	if f.sni != "" {
+		page += "sni:       " + f.sni + "\n"
 	}
 	page += "client:    " + s.RemoteAddr().String() + "\n"
-	if peer, err := s.GetPeerCert(); err == nil && peer != nil {
-		page += fmt.Sprintf("client certificate: %q\n", commonName(peer))
+	if f.peer != nil {
+		page += fmt.Sprintf("client certificate: %q\n", commonName(f.peer))
 	}
 	return page
+}
+
+// connFacts are what serve reports of a completed handshake.
+type connFacts struct {
+	version, alpn, sni string
+	cipher             ssl.CipherInfo
+	peer               *ssl.Cert // the client's certificate, nil without one
+}
+
+func factsOf(s *ssl.Socket) connFacts {
+	f := connFacts{version: s.Version(), alpn: s.SelectedALPNProtocol(), sni: s.ConnectionState().ServerName}
+	f.cipher, _ = s.Cipher()
+	if peer, err := s.GetPeerCert(); err == nil {
+		f.peer = peer
+	}
+	return f
 }
 
 // serveListener accepts from an ssl.NewListener, stops after limit
@@ -358,16 +370,16 @@ func (c *handshakingConn) Write(p []byte) (int, error) {
 
 // describeConn is the line serve prints for a completed handshake.
 func describeConn(s *ssl.Socket) string {
-	cipher, _ := s.Cipher()
-	line := fmt.Sprintf("%s: %s %s", s.RemoteAddr(), s.Version(), cipher.Name)
-	if a := s.SelectedALPNProtocol(); a != "" {
-		line += " alpn=" + a
+	f := factsOf(s)
+	line := fmt.Sprintf("%s: %s %s", s.RemoteAddr(), f.version, f.cipher.Name)
+	if f.alpn != "" {
+		line += " alpn=" + f.alpn
 	}
-	if sni := s.ConnectionState().ServerName; sni != "" {
-		line += " sni=" + sni
+	if f.sni != "" {
+		line += " sni=" + f.sni
 	}
-	if peer, err := s.GetPeerCert(); err == nil && peer != nil {
-		line += fmt.Sprintf(" client=%q", commonName(peer))
+	if f.peer != nil {
+		line += fmt.Sprintf(" client=%q", commonName(f.peer))
 	}
 	return line
 }
