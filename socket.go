@@ -15,8 +15,10 @@ import (
 	"github.com/sslctx/ssl/openssl"
 )
 
-// writeChunk is the plaintext handed to SSL_write_ex at once: four full
-// records, encrypted in one C call and sent in one network write.
+// writeChunk is the plaintext one Write hands the pump at once: four full
+// records, encrypted under one lock (a C call per record, see bio's
+// opChunk) and sent in one network write. bio's large output buffer is
+// sized for it.
 const writeChunk = 4 * 16 * 1024
 
 // closeNotifyTimeout bounds how long Close waits to send close_notify to a

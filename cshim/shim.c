@@ -922,7 +922,6 @@ done:
 	r->out_len = p->out_len;
 	r->out_left = pipe_spilled(p);
 	r->shutdown = SSL_get_shutdown(ssl);
-	r->finished = SSL_is_init_finished(ssl);
 	/* A stashed failure is news a read can report without more input. */
 	r->buffered = SSL_has_pending(ssl) || p->stash != NULL;
 	/* The caller's buffers are its own again. */

@@ -113,7 +113,6 @@ typedef struct {
 	int ret;           /* return value of the SSL operation */
 	int ssl_error;     /* SSL_get_error(ssl, ret), or SSL_ERROR_NONE */
 	int shutdown;      /* SSL_get_shutdown after the operation */
-	int finished;      /* SSL_is_init_finished after the operation */
 	int buffered;      /* SSL_has_pending: record bytes or plaintext held inside */
 	size_t n;          /* plaintext bytes read or written */
 	size_t in_used;    /* bytes of in the SSL took; the rest is the caller's */

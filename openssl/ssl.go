@@ -85,7 +85,6 @@ type Result struct {
 	Out      int    // ciphertext bytes placed in out
 	OutLeft  int    // ciphertext waiting in the BIO for a later out
 	Shutdown int    // SSL_get_shutdown bits
-	Finished bool   // SSL_is_init_finished
 	Buffered bool   // SSL_has_pending, or a failure held for the next operation
 	Err      *Error // the error queue when the operation left one
 }
@@ -108,7 +107,6 @@ func (s *SSL) Do(op Op, in []byte, eof bool, buf []byte, out []byte) Result {
 		Out:      int(s.io.out_len),
 		OutLeft:  int(s.io.out_left),
 		Shutdown: int(s.io.shutdown),
-		Finished: s.io.finished != 0,
 		Buffered: s.io.buffered != 0,
 	}
 	if s.io.errq != 0 {

@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "d726c7b384fced917590d124e2133e89b8f1c0146207821897914bf66ae4ff06"
+const shimDigest = "1d8cbc4b100d31dfc681a08d4ca8fd736d19e7a20c68708cceefe5b12bf16ab8"

@@ -303,7 +303,10 @@ func (c *Conn) doOneLocked(op Op, buf []byte) Result {
 			break
 		}
 	}
-	c.queued.Add(int64(len(c.out) - before))
+	if d := len(c.out) - before; d != 0 {
+		// Most reads produce nothing: spare them the atomic write.
+		c.queued.Add(int64(d))
+	}
 	return r
 }
 
