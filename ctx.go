@@ -151,7 +151,8 @@ func (c *Context) write(fn func(*openssl.Ctx) error) error {
 func (c *Context) Protocol() Protocol { return c.protocol }
 
 // VerifyMode returns how peers' certificates are verified (Python's
-// SSLContext.verify_mode, from SSL_CTX_get_verify_mode).
+// SSLContext.verify_mode): the mode last given to SSL_CTX_set_verify, kept
+// on the Go side so that sockets still read it after Close.
 func (c *Context) VerifyMode() VerifyMode {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -706,8 +707,9 @@ func (c *Context) SessionStats() map[string]int {
 
 // Close frees the SSL_CTX now rather than when the Context is collected.
 // Sockets already wrapped keep working: each holds its own reference.
-// Afterwards setters and WrapSocket return ErrClosed and getters return zero
-// values. Close is idempotent.
+// Afterwards setters and WrapSocket return ErrClosed and getters of
+// OpenSSL's state return zero values; Protocol, VerifyMode and
+// CheckHostname, kept on the Go side, still answer. Close is idempotent.
 func (c *Context) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -442,6 +442,13 @@ func TestSocket_KeepsWorkingAfterContextClose(t *testing.T) {
 	_, err := c.Write([]byte("after Close"))
 	require.NoError(t, err)
 	assert.Equal(t, "after Close", string(readN(t, s, 11)))
+	// The verify mode is the Go side's, so the peer certificate is still
+	// described in full.
+	assert.Equal(t, CertRequired, cctx.VerifyMode())
+	peer, err := c.GetPeerCert()
+	require.NoError(t, err)
+	require.NotNil(t, peer)
+	assert.NotEmpty(t, peer.Subject)
 	_, err = cctx.WrapSocket(c.NetConn(), ServerHostname("localhost"))
 	assert.ErrorIs(t, err, ErrClosed)
 }
