@@ -4,15 +4,19 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 var certMonths = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
 
-// certTimeRest is Python's strptime pattern, anchored at the start only, for " %d %H:%M:%S %Y GMT": white
-// space in the format matches any run of it, fields take one or two digits
-// in range, and the literal matches case-insensitively.
-var certTimeRest = regexp.MustCompile(`^\s+(3[01]|[12]\d|0[1-9]|[1-9]| [1-9])\s+(2[0-3]|[0-1]\d|\d):([0-5]\d|\d):(6[0-1]|[0-5]\d|\d)\s+(\d\d\d\d)\s+(?i:GMT)`)
+// certTimeRest is Python's strptime pattern, anchored at the start only,
+// for " %d %H:%M:%S %Y GMT": white space in the format matches any run of
+// it, fields take one or two digits in range, and the literal matches
+// case-insensitively. It is compiled on first use, not at every start-up.
+var certTimeRest = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s+(3[01]|[12]\d|0[1-9]|[1-9]| [1-9])\s+(2[0-3]|[0-1]\d|\d):([0-5]\d|\d):(6[0-1]|[0-5]\d|\d)\s+(\d\d\d\d)\s+(?i:GMT)`)
+})
 
 // CertTimeToSeconds converts a certificate time such as
 // "May  9 00:00:00 2027 GMT" (the NotBefore and NotAfter format) to seconds
@@ -32,7 +36,7 @@ func CertTimeToSeconds(s string) (int64, error) {
 		return 0, invalidArgument("time data %s does not match format \"%%b %%d %%H:%%M:%%S %%Y GMT\"", pyRepr(s))
 	}
 	rest := s[3:]
-	m := certTimeRest.FindStringSubmatch(rest)
+	m := certTimeRest().FindStringSubmatch(rest)
 	if m == nil {
 		return 0, invalidArgument("time data %s does not match format ' %%d %%H:%%M:%%S %%Y GMT'", pyRepr(rest))
 	}

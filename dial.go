@@ -27,6 +27,18 @@ func WrapSocket(conn net.Conn, opts ...WrapOption) (*Socket, error) {
 	if err != nil {
 		return nil, err
 	}
+	s, err := legacyWrap(c, conn, cfg)
+	if err != nil {
+		// No socket holds the one-off Context: free it now.
+		c.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// legacyWrap applies the module-level WrapSocket's arguments to its own
+// Context and wraps conn with it.
+func legacyWrap(c *Context, conn net.Conn, cfg wrapConfig) (*Socket, error) {
 	if err := c.SetVerifyMode(cfg.certReqs); err != nil {
 		return nil, err
 	}

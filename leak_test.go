@@ -3,6 +3,7 @@ package ssl
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"runtime"
@@ -259,4 +260,17 @@ func TestLeaks_CloseAndUnwrapFreeAtOnce(t *testing.T) {
 	assert.Equal(t, base.bio, live().bio, "BIO objects after Unwrap")
 	runtime.KeepAlive(c)
 	runtime.KeepAlive(s)
+}
+
+// The module-level WrapSocket's own Context is freed at once when the
+// wrap fails, not left to the garbage collector.
+func TestLeaks_FailedLegacyWrapFreesItsContext(t *testing.T) {
+	before, _, _ := openssl.LiveObjects()
+	cn, _ := tcpPair(t)
+	_, err := WrapSocket(cn, CertFile(td("missing.pem")))
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	_, err = WrapSocket(cn, Ciphers("NO-SUCH-CIPHER"))
+	require.Error(t, err)
+	after, _, _ := openssl.LiveObjects()
+	assert.Equal(t, before, after, "SSL_CTX objects")
 }

@@ -91,7 +91,7 @@ func newError(fn string, q *C.shim_errq) *Error {
 			Lib:        lib,
 			Reason:     reason,
 			Library:    libNames[lib],
-			ReasonName: reasonNames[libReason{lib, reason}],
+			ReasonName: reasonNames()[libReason{lib, reason}],
 			Message:    reasonText(ce.code),
 			Line:       int(ce.line),
 			File:       C.GoString(&ce.file[0]),

@@ -42,9 +42,9 @@ func TestErrorNamesMatchInstalledHeaders(t *testing.T) {
 
 func TestErrorNames(t *testing.T) {
 	assert.Equal(t, "SSL", libNames[LibSSL])
-	assert.Equal(t, "CERTIFICATE_VERIFY_FAILED", reasonNames[libReason{LibSSL, ReasonCertificateVerifyFailed}])
-	assert.Equal(t, "NO_START_LINE", reasonNames[libReason{LibPEM, 108}])
-	assert.Equal(t, "KEY_VALUES_MISMATCH", reasonNames[libReason{LibX509, 116}])
+	assert.Equal(t, "CERTIFICATE_VERIFY_FAILED", reasonNames()[libReason{LibSSL, ReasonCertificateVerifyFailed}])
+	assert.Equal(t, "NO_START_LINE", reasonNames()[libReason{LibPEM, 108}])
+	assert.Equal(t, "KEY_VALUES_MISMATCH", reasonNames()[libReason{LibX509, 116}])
 }
 
 // Each call reports its own errors, never those of a call another goroutine
