@@ -179,7 +179,7 @@ func DecodeCertFile(path string) (*Cert, error) {
 	x, opened, err := openssl.ReadX509PEMFile(path)
 	if err != nil {
 		if errors.Is(err, openssl.ErrNULByte) {
-			return nil, invalidArgument("embedded null byte in %q", path)
+			return nil, nulInPath(path)
 		}
 		oe := asOpenSSL(err)
 		if !opened {
@@ -212,7 +212,7 @@ func errnoFromQueue(oe *openssl.Error) syscall.Errno {
 func DecodeCertDER(der []byte) (*Cert, error) {
 	x, err := openssl.ParseX509DER(der)
 	if err != nil {
-		return nil, libraryError(asOpenSSL(err))
+		return nil, openSSLError(err)
 	}
 	defer x.Free()
 	return certFromX509(x)
@@ -247,7 +247,7 @@ func certFromX509(x *openssl.X509) (*Cert, error) {
 	c.NotAfter = x.NotAfter()
 	names, present, err := x.AltNames()
 	if err != nil {
-		return nil, libraryError(asOpenSSL(err))
+		return nil, openSSLError(err)
 	}
 	if present {
 		c.SubjectAltName = make([]AltName, 0, len(names))
@@ -277,7 +277,7 @@ func certFromX509(x *openssl.X509) (*Cert, error) {
 // _create_tuple_for_X509_NAME does.
 func rdnsOf(entries []openssl.NameEntry, err error) ([][]Attr, error) {
 	if err != nil {
-		return nil, libraryError(asOpenSSL(err))
+		return nil, openSSLError(err)
 	}
 	rdns := [][]Attr{}
 	for i, e := range entries {

@@ -65,7 +65,7 @@ func NewContext(p Protocol) (*Context, error) {
 	oc.SetHostFlags(openssl.HostFlagNoPartialWildcards)
 	if err := oc.SetVerifyFlags(openssl.VFlagTrustedFirst, 0); err != nil {
 		oc.Free()
-		return nil, libraryError(asOpenSSL(err))
+		return nil, openSSLError(err)
 	}
 	if p == ProtocolTLSClient || p == ProtocolTLSServer {
 		if err := oc.SetCipherList(pythonDefaultCiphers); err != nil {
@@ -74,7 +74,7 @@ func NewContext(p Protocol) (*Context, error) {
 		}
 		if err := oc.SetMinProtoVersion(int(TLSv1_2)); err != nil {
 			oc.Free()
-			return nil, libraryError(asOpenSSL(err))
+			return nil, openSSLError(err)
 		}
 	}
 	if p == ProtocolTLSClient {
@@ -311,7 +311,7 @@ func (c *Context) SetVerifyFlags(f VerifyFlags) error {
 	return c.write(func(oc *openssl.Ctx) error {
 		old := VerifyFlags(oc.VerifyFlags())
 		if err := oc.SetVerifyFlags(uint64(f&^old), uint64(old&^f)); err != nil {
-			return libraryError(asOpenSSL(err))
+			return openSSLError(err)
 		}
 		return nil
 	})
@@ -358,7 +358,7 @@ func (c *Context) LoadCertChainWithPassword(certfile, keyfile string, password f
 			return chainError(err, keyfile, password != nil)
 		}
 		if err := oc.CheckPrivateKey(); err != nil {
-			return libraryError(asOpenSSL(err))
+			return openSSLError(err)
 		}
 		return nil
 	})
@@ -440,7 +440,7 @@ func (c *Context) LoadVerifyData(cadata []byte) error {
 func (c *Context) SetDefaultVerifyPaths() error {
 	return c.write(func(oc *openssl.Ctx) error {
 		if err := oc.SetDefaultVerifyPaths(); err != nil {
-			return libraryError(asOpenSSL(err))
+			return openSSLError(err)
 		}
 		return nil
 	})
@@ -458,11 +458,11 @@ func (c *Context) LoadDHParams(path string) error {
 		case err == nil:
 			return nil
 		case errors.Is(err, openssl.ErrNULByte):
-			return invalidArgument("embedded null byte in %q", path)
+			return nulInPath(path)
 		case !opened:
 			return &fs.PathError{Op: "open", Path: path, Err: asOpenSSL(err).Errno}
 		}
-		return libraryError(asOpenSSL(err))
+		return openSSLError(err)
 	})
 }
 
@@ -479,7 +479,7 @@ func (c *Context) SetECDHCurve(name string) error {
 		case errors.Is(err, openssl.ErrNULByte) || !known:
 			return invalidArgument("unknown elliptic curve name %s", pyRepr(name))
 		}
-		return libraryError(asOpenSSL(err))
+		return openSSLError(err)
 	})
 }
 
@@ -510,7 +510,7 @@ func (c *Context) SetCipherSuites(spec string) error {
 			if errors.Is(err, openssl.ErrNULByte) {
 				return invalidArgument("embedded null character in cipher suites")
 			}
-			return libraryError(asOpenSSL(err))
+			return openSSLError(err)
 		}
 		return nil
 	})
@@ -536,7 +536,7 @@ func (c *Context) SetALPNProtocols(protos []string) error {
 	}
 	return c.write(func(oc *openssl.Ctx) error {
 		if err := oc.SetALPNProtos(wire); err != nil {
-			return libraryError(asOpenSSL(err))
+			return openSSLError(err)
 		}
 		return nil
 	})
@@ -554,7 +554,7 @@ func (c *Context) SetNumTickets(n int) error {
 	}
 	return c.write(func(oc *openssl.Ctx) error {
 		if err := oc.SetNumTickets(n); err != nil {
-			return libraryError(asOpenSSL(err))
+			return openSSLError(err)
 		}
 		return nil
 	})

@@ -147,6 +147,13 @@ func libraryError(oe *openssl.Error) *Error {
 	return e
 }
 
+// openSSLError is libraryError for an error the openssl package returned.
+func openSSLError(err error) *Error { return libraryError(asOpenSSL(err)) }
+
+// nulInPath is Python's ValueError for a file name with a NUL byte, which
+// C would silently cut short.
+func nulInPath(path string) error { return invalidArgument("embedded null byte in %q", path) }
+
 // messageError is Python's SSLError with a message of its own, such as
 // "No cipher can be selected.": no library or reason, the queue kept for
 // whoever wants to know more.
@@ -162,7 +169,7 @@ func loadError(err error, path string) error {
 	var oe *openssl.Error
 	switch {
 	case errors.Is(err, openssl.ErrNULByte):
-		return invalidArgument("embedded null byte in %q", path)
+		return nulInPath(path)
 	case errors.As(err, &oe):
 		if oe.Errno != 0 {
 			return &fs.PathError{Op: "open", Path: path, Err: oe.Errno}

@@ -105,7 +105,7 @@ func (c *Context) wrap(conn net.Conn, cfg wrapConfig) (*Socket, error) {
 		}
 		var err error
 		if ssl, err = oc.NewSSL(cfg.serverSide); err != nil {
-			return libraryError(asOpenSSL(err))
+			return openSSLError(err)
 		}
 		if hostname != "" {
 			if _, err := ssl.SetHostname(hostname, c.checkHostname); err != nil {
@@ -113,7 +113,7 @@ func (c *Context) wrap(conn net.Conn, cfg wrapConfig) (*Socket, error) {
 				if errors.Is(err, openssl.ErrNULByte) {
 					return invalidArgument("server_hostname must not contain a NUL byte")
 				}
-				return libraryError(asOpenSSL(err))
+				return openSSLError(err)
 			}
 		}
 		return nil
@@ -124,7 +124,7 @@ func (c *Context) wrap(conn net.Conn, cfg wrapConfig) (*Socket, error) {
 	if cfg.session != nil {
 		if err := ssl.SetSession(cfg.session.s); err != nil {
 			ssl.Free()
-			return nil, libraryError(asOpenSSL(err))
+			return nil, openSSLError(err)
 		}
 	}
 	s.conn = bio.New(conn, &sslEngine{ssl: ssl, failure: func(ssl *openssl.SSL, r openssl.Result) error {
@@ -401,7 +401,7 @@ func (s *Socket) GetPeerCertDER() ([]byte, error) {
 	defer x.Free()
 	der, err := x.DER()
 	if err != nil {
-		return nil, libraryError(asOpenSSL(err))
+		return nil, openSSLError(err)
 	}
 	return der, nil
 }

@@ -56,7 +56,7 @@ func RANDBytes(n int) ([]byte, error) {
 	}
 	b := make([]byte, n)
 	if err := openssl.RandBytes(b); err != nil {
-		return nil, libraryError(asOpenSSL(err))
+		return nil, openSSLError(err)
 	}
 	return b, nil
 }
