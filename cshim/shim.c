@@ -1052,7 +1052,8 @@ int shim_x509_to_der(X509 *x, unsigned char **der, shim_errq *q)
 }
 
 /* Prints with an OpenSSL printer into a memory BIO and reads one line back,
- * the way Python's _decode_certificate does. */
+ * the way Python's _decode_certificate does. What went wrong stays in the
+ * error queue for the caller. */
 static int shim_print_line(int (*print)(BIO *, const void *), const void *arg, char *buf, int cap)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
@@ -1064,26 +1065,36 @@ static int shim_print_line(int (*print)(BIO *, const void *), const void *arg, c
 	if (print(bio, arg) >= 0)
 		n = BIO_gets(bio, buf, cap - 1);
 	BIO_free(bio);
-	ERR_clear_error();
 	return n < 0 ? -1 : n;
 }
 
 static int print_integer(BIO *b, const void *a) { return i2a_ASN1_INTEGER(b, a); }
 static int print_time(BIO *b, const void *a) { return ASN1_TIME_print(b, a); }
+static int print_general_name(BIO *b, const void *a) { return GENERAL_NAME_print(b, (GENERAL_NAME *)a); }
+
+/* The certificate's own fields: a failure shows as -1, its queue is no
+ * one's news. */
+static int shim_print_field(int (*print)(BIO *, const void *), const void *arg, char *buf, int cap)
+{
+	int n = shim_print_line(print, arg, buf, cap);
+
+	ERR_clear_error();
+	return n;
+}
 
 int shim_x509_serial(X509 *x, char *buf, int cap)
 {
-	return shim_print_line(print_integer, X509_get0_serialNumber(x), buf, cap);
+	return shim_print_field(print_integer, X509_get0_serialNumber(x), buf, cap);
 }
 
 int shim_x509_not_before(X509 *x, char *buf, int cap)
 {
-	return shim_print_line(print_time, X509_get0_notBefore(x), buf, cap);
+	return shim_print_field(print_time, X509_get0_notBefore(x), buf, cap);
 }
 
 int shim_x509_not_after(X509 *x, char *buf, int cap)
 {
-	return shim_print_line(print_time, X509_get0_notAfter(x), buf, cap);
+	return shim_print_field(print_time, X509_get0_notAfter(x), buf, cap);
 }
 
 int shim_x509_check_ca(X509 *x)
@@ -1193,14 +1204,8 @@ int shim_general_name_get(GENERAL_NAMES *g, int i, shim_general_name *out, shim_
 	}
 	default: {
 		/* othername, X400Name, EdiPartyName: OpenSSL's own rendering. */
-		BIO *bio = BIO_new(BIO_s_mem());
-		int n = -1;
+		int n = shim_print_line(print_general_name, gn, out->text, (int)sizeof(out->text));
 
-		if (bio != NULL) {
-			GENERAL_NAME_print(bio, gn);
-			n = BIO_gets(bio, out->text, (int)sizeof(out->text) - 1);
-			BIO_free(bio);
-		}
 		if (n < 0)
 			r = 0;
 		else

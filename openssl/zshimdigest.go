@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "1d8cbc4b100d31dfc681a08d4ca8fd736d19e7a20c68708cceefe5b12bf16ab8"
+const shimDigest = "c4a4086ae4ea8aa800f5e7fe010c035a6b525b78955f31851228ed1e07780b6e"
