@@ -2,8 +2,9 @@ package ssl
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,11 +27,7 @@ func jsonValue(t *testing.T, b []byte) any {
 func TestDecodeCertFile_MatchesPythonGetpeercert(t *testing.T) {
 	var want map[string]json.RawMessage
 	require.NoError(t, golden.Load("certs.json", &want))
-	names := make([]string, 0, len(want))
-	for name := range want {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(want))
 	decoded := 0
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {

@@ -3,8 +3,9 @@ package ssl
 import (
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"syscall"
 	"testing"
 
@@ -336,11 +337,7 @@ func certTime(s string) func(*testing.T) error {
 func TestErrors_MatchPython(t *testing.T) {
 	var want map[string]golden.Exception
 	require.NoError(t, golden.Load("errors.json", &want))
-	ids := make([]string, 0, len(want))
-	for id := range want {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(want))
 	checked := 0
 	for _, id := range ids {
 		c, ok := pythonErrorCases[id]

@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -195,11 +196,7 @@ func loadSocketCases(t *testing.T) map[string]json.RawMessage {
 
 func TestSocket_MatchesPython_Handshakes(t *testing.T) {
 	all := loadSocketCases(t)
-	ids := make([]string, 0, len(all))
-	for id := range all {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(all))
 	for _, id := range ids {
 		c, ok := handshakeCases[id]
 		if !ok {
