@@ -231,6 +231,10 @@ func (s *Socket) Read(p []byte) (int, error) {
 		s.readEnd = io.EOF
 		return 0, io.EOF
 	}
+	if s.closed.Load() {
+		// Whatever OpenSSL made of the SSL being shut under it.
+		return 0, ErrClosed
+	}
 	if s.suppress && isRaggedEOF(r.Err) {
 		s.readEnd = io.EOF
 		return 0, io.EOF
@@ -249,6 +253,9 @@ func (s *Socket) Write(p []byte) (int, error) {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	if s.closed.Load() {
+		return 0, ErrClosed
+	}
 	total := 0
 	for len(p) > 0 {
 		chunk := p[:min(len(p), writeChunk)]
@@ -259,6 +266,10 @@ func (s *Socket) Write(p []byte) (int, error) {
 		}
 		switch r.Status {
 		case bio.Failed:
+			if s.closed.Load() {
+				// Whatever OpenSSL made of the SSL being shut under it.
+				return total, ErrClosed
+			}
 			return total, r.Err
 		case bio.Closed:
 			return total, &Error{Code: ErrorZeroReturn, Message: msgZeroReturn}
@@ -276,10 +287,16 @@ func (s *Socket) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return ErrClosed
 	}
-	if s.handshakeDone.Load() && s.conn.TryWriter() {
-		s.nc.SetWriteDeadline(time.Now().Add(closeNotifyTimeout))
-		s.conn.RunAsWriter(bio.OpShutdown)
-		s.conn.ReleaseWriter()
+	// A Write under way holds writeMu for all its chunks, and the pump's
+	// writer role only while one is sent: asking for the pump's role alone
+	// would slip close_notify in between two chunks of the caller's data.
+	if s.handshakeDone.Load() && s.writeMu.TryLock() {
+		if s.conn.TryWriter() {
+			s.nc.SetWriteDeadline(time.Now().Add(closeNotifyTimeout))
+			s.conn.RunAsWriter(bio.OpShutdown)
+			s.conn.ReleaseWriter()
+		}
+		s.writeMu.Unlock()
 	}
 	err := s.nc.Close()
 	s.conn.Release()
