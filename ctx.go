@@ -21,13 +21,17 @@ const pythonDefaultCiphers = "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE
 // SSLContext over an OpenSSL SSL_CTX.
 //
 // A Context is safe for concurrent use: any number of goroutines may wrap
-// sockets from it while others change its settings, as in Python. A setting
-// applies to sockets wrapped after it changed. A Context is freed by a
-// cleanup when it becomes unreachable; Close frees it at once.
+// sockets from it while others change its settings, as in Python. Most
+// settings apply to sockets wrapped after they changed; the cipher lists,
+// which OpenSSL shares between an SSL_CTX and its SSL objects, also reach
+// sockets whose handshake has not run yet, as in Python. A setter waits for
+// the TLS operations under way on the Context's sockets. A Context is freed
+// by a cleanup when it becomes unreachable; Close frees it at once.
 type Context struct {
-	// mu orders setters (write lock) against wraps and reads (read lock):
-	// OpenSSL copies an SSL_CTX's settings into each SSL_new, and must not
-	// see them change half-way.
+	// mu orders setters (write lock) against wraps, reads and the sockets'
+	// TLS operations (read lock): OpenSSL copies most of an SSL_CTX's
+	// settings into each SSL_new, and must not see them change half-way,
+	// and reads its cipher lists in place during every handshake.
 	mu            sync.RWMutex
 	ctx           *openssl.Ctx // nil once closed
 	protocol      Protocol

@@ -1,6 +1,8 @@
 package ssl
 
 import (
+	"sync"
+
 	"github.com/sslctx/ssl/internal/bio"
 	"github.com/sslctx/ssl/openssl"
 )
@@ -8,10 +10,13 @@ import (
 // sslEngine drives an SSL object for the pump, and words its failures as
 // Python does.
 type sslEngine struct {
-	ssl *openssl.SSL
-	// failure turns a failed operation into the error Python would raise;
-	// it runs under the pump's engine lock, so it may ask the SSL more.
-	failure func(*openssl.SSL, openssl.Result) error
+	ssl      *openssl.SSL
+	hostname string // what a failed hostname check names
+	// settings is the Context's lock. An SSL reads its SSL_CTX's cipher
+	// lists in place whenever it handshakes (renegotiation too, inside a
+	// read or write), and the setters replace or rewrite them in place:
+	// every operation but a plain flush holds it for reading.
+	settings *sync.RWMutex
 }
 
 // engineOps maps the pump's operations to the shim's.
@@ -24,7 +29,13 @@ var engineOps = [...]openssl.Op{
 }
 
 func (e *sslEngine) Do(op bio.Op, in []byte, eof bool, buf, out []byte) bio.Result {
+	if op != bio.OpNone {
+		e.settings.RLock()
+	}
 	r := e.ssl.Do(engineOps[op], in, eof, buf, out)
+	if op != bio.OpNone {
+		e.settings.RUnlock()
+	}
 	res := bio.Result{Ret: r.Ret, N: r.N, In: r.In, Out: r.Out, OutLeft: r.OutLeft,
 		// A read can go on without input if something is held inside, or
 		// if the peer's close_notify has been read.
@@ -38,7 +49,7 @@ func (e *sslEngine) Do(op bio.Op, in []byte, eof bool, buf, out []byte) bio.Resu
 		res.Status = bio.Closed
 	default:
 		res.Status = bio.Failed
-		res.Err = e.failure(e.ssl, r)
+		res.Err = operationError(e.ssl, r, e.hostname)
 	}
 	return res
 }

@@ -431,3 +431,29 @@ func TestFault_CloseRacesUnwrap(t *testing.T) {
 		}
 	}
 }
+
+// OpenSSL's SSL objects read their context's cipher lists in place during
+// the handshake, and SetCipherSuites rewrites the list in place (the TLS
+// 1.3 suites leave it and come back): handshakes running while the same
+// suites are set over and over must all succeed.
+func TestFault_HandshakesWhileCipherSuitesAreSet(t *testing.T) {
+	sctx, cctx := testServerContext(t), testClientContext(t)
+	var stop atomic.Bool
+	var sets sync.WaitGroup
+	sets.Add(1)
+	go func() {
+		defer sets.Done()
+		for !stop.Load() {
+			sctx.SetCipherSuites("TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384")
+			sctx.SetCiphers("ECDHE+AESGCM")
+		}
+	}()
+	defer func() { stop.Store(true); sets.Wait() }()
+	for i := 0; i < 200; i++ {
+		c, s := handshakePair(t, cctx, sctx, []WrapOption{ServerHostname("localhost")}, nil)
+		require.NoError(t, s.err, "server handshake %d", i)
+		require.NoError(t, c.err, "client handshake %d", i)
+		c.sock.Close()
+		s.sock.Close()
+	}
+}

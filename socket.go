@@ -127,9 +127,7 @@ func (c *Context) wrap(conn net.Conn, cfg wrapConfig) (*Socket, error) {
 			return nil, openSSLError(err)
 		}
 	}
-	s.conn = bio.New(conn, &sslEngine{ssl: ssl, failure: func(ssl *openssl.SSL, r openssl.Result) error {
-		return operationError(ssl, r, hostname)
-	}})
+	s.conn = bio.New(conn, &sslEngine{ssl: ssl, hostname: hostname, settings: &c.mu})
 	if cfg.handshakeOnWrap {
 		if err := s.DoHandshake(); err != nil {
 			s.Close()
@@ -484,7 +482,11 @@ func (s *Socket) SharedCiphers() []CipherInfo {
 	}
 	var out []CipherInfo
 	s.ssl(func(ssl *openssl.SSL) {
+		// The server's list is its Context's, read in place: the
+		// Context's lock, taken after the pump's as sslEngine does.
+		s.ctx.mu.RLock()
 		ciphers, ok := ssl.SharedCiphers()
+		s.ctx.mu.RUnlock()
 		if !ok {
 			return
 		}
