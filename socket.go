@@ -67,8 +67,8 @@ func (c *Context) WrapSocket(conn net.Conn, opts ...WrapOption) (*Socket, error)
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if len(cfg.legacy) > 0 {
-		return nil, invalidArgument("%s is an option of the module-level WrapSocket only", cfg.legacy[0])
+	if cfg.legacy != "" {
+		return nil, invalidArgument("%s is an option of the module-level WrapSocket only", cfg.legacy)
 	}
 	return c.wrap(conn, cfg)
 }

@@ -17,7 +17,7 @@ type wrapConfig struct {
 	hostname         string
 	hostnameSet      bool
 	session          *Session
-	legacy           []string // module-level options given, for Context.WrapSocket to refuse
+	legacy           string // the first module-level option given, for Context.WrapSocket to refuse
 	keyFile          string
 	certFile         string
 	certReqs         VerifyMode
@@ -65,37 +65,37 @@ func ResumeSession(s *Session) WrapOption { return func(c *wrapConfig) { c.sessi
 // KeyFile is the private key file of the module-level WrapSocket (Python's
 // keyfile); Context.WrapSocket refuses it.
 func KeyFile(path string) WrapOption {
-	return func(c *wrapConfig) { c.keyFile = path; c.legacy = append(c.legacy, "KeyFile") }
+	return func(c *wrapConfig) { c.keyFile = path; c.moduleOnly("KeyFile") }
 }
 
 // CertFile is the certificate chain file of the module-level WrapSocket
 // (Python's certfile); Context.WrapSocket refuses it.
 func CertFile(path string) WrapOption {
-	return func(c *wrapConfig) { c.certFile = path; c.legacy = append(c.legacy, "CertFile") }
+	return func(c *wrapConfig) { c.certFile = path; c.moduleOnly("CertFile") }
 }
 
 // CertReqs is the verify mode of the module-level WrapSocket (Python's
 // cert_reqs, default CertNone); Context.WrapSocket refuses it.
 func CertReqs(m VerifyMode) WrapOption {
-	return func(c *wrapConfig) { c.certReqs = m; c.legacy = append(c.legacy, "CertReqs") }
+	return func(c *wrapConfig) { c.certReqs = m; c.moduleOnly("CertReqs") }
 }
 
 // SSLVersion is the protocol of the module-level WrapSocket (Python's
 // ssl_version, default ProtocolTLS); Context.WrapSocket refuses it.
 func SSLVersion(p Protocol) WrapOption {
-	return func(c *wrapConfig) { c.sslVersion = p; c.legacy = append(c.legacy, "SSLVersion") }
+	return func(c *wrapConfig) { c.sslVersion = p; c.moduleOnly("SSLVersion") }
 }
 
 // CACerts is the CA file of the module-level WrapSocket (Python's
 // ca_certs); Context.WrapSocket refuses it.
 func CACerts(path string) WrapOption {
-	return func(c *wrapConfig) { c.caCerts = path; c.legacy = append(c.legacy, "CACerts") }
+	return func(c *wrapConfig) { c.caCerts = path; c.moduleOnly("CACerts") }
 }
 
 // Ciphers is the cipher string of the module-level WrapSocket (Python's
 // ciphers); Context.WrapSocket refuses it.
 func Ciphers(spec string) WrapOption {
-	return func(c *wrapConfig) { c.ciphers = spec; c.legacy = append(c.legacy, "Ciphers") }
+	return func(c *wrapConfig) { c.ciphers = spec; c.moduleOnly("Ciphers") }
 }
 
 // idnaProfile approximates Python's idna codec (IDNA 2003): transitional
@@ -132,4 +132,12 @@ func encodeHostname(name string) (string, error) {
 		}
 	}
 	return strings.Join(labels, "."), nil
+}
+
+// moduleOnly records that an option of the module-level WrapSocket alone
+// was given, naming the first for Context.WrapSocket's refusal.
+func (c *wrapConfig) moduleOnly(name string) {
+	if c.legacy == "" {
+		c.legacy = name
+	}
 }
