@@ -457,3 +457,65 @@ func TestFault_HandshakesWhileCipherSuitesAreSet(t *testing.T) {
 		s.sock.Close()
 	}
 }
+
+// A forged record read in the same call as a good one breaks the SSL before
+// the Read that returns the good data has returned; the reason is kept for
+// the next Read. A Write, CloseWrite or Unwrap that runs first cannot go on
+// over the broken SSL and fails with the same reason, but must not take it
+// from the Read, which reports OpenSSL's reason as CPython's read does
+// (a read there meets the forged record itself), not the generic failure
+// OpenSSL gives for an SSL already in its error state.
+func TestFault_ForgedRecordReasonReachesTheRead(t *testing.T) {
+	for _, between := range []struct {
+		name string
+		run  func(*Socket) error
+	}{
+		{"write", func(c *Socket) error { _, err := c.Write([]byte("x")); return err }},
+		{"closewrite", func(c *Socket) error { return c.CloseWrite() }},
+		{"unwrap", func(c *Socket) error { _, err := c.Unwrap(); return err }},
+	} {
+		t.Run(between.name, func(t *testing.T) {
+			cn, sn := tcpPair(t)
+			deadline := time.Now().Add(10 * time.Second)
+			cn.SetDeadline(deadline)
+			sn.SetDeadline(deadline)
+			capt := &capturingConn{Conn: sn}
+			served := make(chan *Socket, 1)
+			go func() {
+				s, err := testServerContext(t).WrapSocket(capt, ServerSide(true))
+				assert.NoError(t, err)
+				served <- s
+			}()
+			c, err := testClientContext(t).WrapSocket(cn, ServerHostname("localhost"))
+			require.NoError(t, err)
+			defer c.Close()
+			s := <-served
+			require.NotNil(t, s)
+			defer s.Close()
+
+			capt.capture = true
+			_, err = s.Write([]byte("hello"))
+			require.NoError(t, err)
+			capt.capture = false
+			forged := bytes.Clone(capt.captured)
+			forged[len(forged)-1] ^= 1
+			_, err = sn.Write(append(bytes.Clone(capt.captured), forged...))
+			require.NoError(t, err)
+
+			buf := make([]byte, 100)
+			n, err := c.Read(buf)
+			require.NoError(t, err)
+			require.Equal(t, "hello", string(buf[:n]))
+
+			var e *Error
+			err = between.run(c)
+			require.ErrorAs(t, err, &e, "%s over a broken SSL", between.name)
+			assert.Equal(t, "DECRYPTION_FAILED_OR_BAD_RECORD_MAC", e.Reason, "%s: %v", between.name, e)
+
+			_, err = c.Read(buf)
+			require.ErrorAs(t, err, &e, "the Read after %s", between.name)
+			assert.Equal(t, ErrorSSL, e.Code, "%v", e)
+			assert.Equal(t, "DECRYPTION_FAILED_OR_BAD_RECORD_MAC", e.Reason, "the Read after %s: %v", between.name, e)
+		})
+	}
+}

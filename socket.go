@@ -22,7 +22,8 @@ import (
 const writeChunk = 4 * 16 * 1024
 
 // closeNotifyTimeout bounds how long Close waits to send close_notify to a
-// peer that does not read, as crypto/tls does.
+// peer that does not read, as crypto/tls does, unless the caller's own
+// write deadline comes sooner.
 const closeNotifyTimeout = 5 * time.Second
 
 // Socket is a TLS connection over a net.Conn: Python's SSLSocket, an
@@ -51,6 +52,9 @@ type Socket struct {
 	writeMu sync.Mutex // one Write at a time, so writes never interleave
 
 	closed atomic.Bool // Close or Unwrap was called
+	// writeDeadline is the write deadline last set through the Socket (nil
+	// for none): net.Conn cannot tell it, and Close must not push it back.
+	writeDeadline atomic.Pointer[time.Time]
 }
 
 // WrapSocket wraps conn in TLS with this Context's settings (Python's
@@ -278,8 +282,10 @@ func (s *Socket) Write(p []byte) (int, error) {
 }
 
 // Close sends close_notify (best effort: not when a Write is under way, and
-// for at most five seconds), then closes the underlying connection and
-// frees the SSL object. Reads and Writes blocked in other goroutines return
+// for at most five seconds, or until the write deadline set with
+// SetDeadline or SetWriteDeadline if that is sooner), then closes the
+// underlying connection and frees the SSL object. A deadline set on the
+// underlying connection directly is not known to the Socket. Reads and Writes blocked in other goroutines return
 // ErrClosed. A second Close returns ErrClosed.
 func (s *Socket) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
@@ -290,7 +296,11 @@ func (s *Socket) Close() error {
 	// would slip close_notify in between two chunks of the caller's data.
 	if s.handshakeDone.Load() && s.writeMu.TryLock() {
 		if s.conn.TryWriter() {
-			s.nc.SetWriteDeadline(time.Now().Add(closeNotifyTimeout))
+			d := time.Now().Add(closeNotifyTimeout)
+			if w := s.writeDeadline.Load(); w != nil && w.Before(d) {
+				d = *w
+			}
+			s.nc.SetWriteDeadline(d)
 			s.conn.RunAsWriter(bio.OpShutdown)
 			s.conn.ReleaseWriter()
 		}
@@ -566,14 +576,36 @@ func (s *Socket) LocalAddr() net.Addr { return s.nc.LocalAddr() }
 // RemoteAddr returns the remote address of the underlying connection.
 func (s *Socket) RemoteAddr() net.Addr { return s.nc.RemoteAddr() }
 
-// SetDeadline sets the read and write deadlines of the underlying connection.
-func (s *Socket) SetDeadline(t time.Time) error { return s.nc.SetDeadline(t) }
+// SetDeadline sets the read and write deadlines of the underlying
+// connection. Close keeps the write deadline if it is sooner than its own.
+func (s *Socket) SetDeadline(t time.Time) error {
+	if err := s.nc.SetDeadline(t); err != nil {
+		return err
+	}
+	s.rememberWriteDeadline(t)
+	return nil
+}
 
 // SetReadDeadline sets the read deadline of the underlying connection.
 func (s *Socket) SetReadDeadline(t time.Time) error { return s.nc.SetReadDeadline(t) }
 
 // SetWriteDeadline sets the write deadline of the underlying connection.
-func (s *Socket) SetWriteDeadline(t time.Time) error { return s.nc.SetWriteDeadline(t) }
+// Close keeps it if it is sooner than its own.
+func (s *Socket) SetWriteDeadline(t time.Time) error {
+	if err := s.nc.SetWriteDeadline(t); err != nil {
+		return err
+	}
+	s.rememberWriteDeadline(t)
+	return nil
+}
+
+func (s *Socket) rememberWriteDeadline(t time.Time) {
+	if t.IsZero() {
+		s.writeDeadline.Store(nil)
+	} else {
+		s.writeDeadline.Store(&t)
+	}
+}
 
 // ConnectionState describes the connection in crypto/tls's terms, as far as
 // OpenSSL tells: Version, HandshakeComplete, DidResume, CipherSuite (the

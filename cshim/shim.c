@@ -135,7 +135,8 @@ typedef struct {
 	unsigned char *spill;
 	size_t spill_len, spill_off, spill_cap;
 	/* A failure met after a read had already returned data: it is the
-	 * outcome of the next operation. */
+	 * outcome of the next read, and the reason any other operation fails
+	 * until then. */
 	shim_errq *stash;
 	int stash_ret, stash_error;
 } shim_pipe;
@@ -848,14 +849,21 @@ void shim_ssl_io(SSL *ssl, int op, const unsigned char *in, size_t in_len, int e
 	p->out_cap = out_cap;
 	p->out_len = 0;
 	pipe_drain(p);
-	/* A failure met after data a read returned belongs to whatever the
-	 * caller does next with the connection: the SSL is broken either way,
-	 * and the stashed queue says why. */
+	/* A failure met after data a read returned is the next read's to
+	 * report: one record at a time, as CPython reads, that read would have
+	 * met it. The SSL is broken already, so whatever runs before it fails
+	 * too, with a copy of the same reason; asked itself, OpenSSL would only
+	 * say it is in its error state (no reason at all, which reads as a
+	 * ragged EOF), and taking the stash would leave the read that. */
 	if (op != SHIM_OP_NONE && p->stash != NULL) {
 		r->ret = p->stash_ret;
 		r->ssl_error = p->stash_error;
-		r->errq = (uintptr_t)p->stash;
-		p->stash = NULL;
+		if (op == SHIM_OP_READ) {
+			r->errq = (uintptr_t)p->stash;
+			p->stash = NULL;
+		} else {
+			r->errq = (uintptr_t)OPENSSL_memdup(p->stash, sizeof(*p->stash));
+		}
 		goto done;
 	}
 	shim_begin();
