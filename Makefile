@@ -34,7 +34,8 @@ vet:
 conformance:
 	$(GO) test -race -count=1 ./internal/conformance
 
-## generate: the shim digest and OpenSSL's error mnemonics, from the installed headers.
+## generate: the shim digest, and the error mnemonics of the installed OpenSSL series (openssl/zerrnames_<series>.go).
+## Another series: go run ./openssl/internal/mkerrnames -include <root>/usr/include -dir openssl
 generate:
 	$(GO) generate ./openssl
 
