@@ -30,7 +30,7 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-## conformance: the suite against openssl s_server and s_client alone (docs/CONFORMANCE.md).
+## conformance: the suite against openssl s_server and s_client alone (docs/conformance/<series>.md).
 conformance:
 	$(GO) test -race -count=1 ./internal/conformance
 
