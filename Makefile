@@ -30,11 +30,12 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-## conformance: the suite against openssl s_server and s_client alone (docs/CONFORMANCE.md).
+## conformance: the suite against openssl s_server and s_client alone (docs/conformance/<series>.md).
 conformance:
 	$(GO) test -race -count=1 ./internal/conformance
 
-## generate: the shim digest and OpenSSL's error mnemonics, from the installed headers.
+## generate: the shim digest, and the error mnemonics of the installed OpenSSL series (openssl/zerrnames_<series>.go).
+## Another series: go run ./openssl/internal/mkerrnames -include <root>/usr/include -dir openssl
 generate:
 	$(GO) generate ./openssl
 

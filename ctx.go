@@ -111,23 +111,34 @@ func asOpenSSL(err error) *openssl.Error {
 // context (ProtocolTLSClient) that verifies servers against the system's CA
 // certificates (SSL_CTX_set_default_verify_paths) and checks hostnames.
 // PurposeClientAuth gives a server context (ProtocolTLSServer) that does not
-// ask for client certificates until SetVerifyMode says so.
+// ask for client certificates until SetVerifyMode says so. Both verify with
+// VerifyX509TrustedFirst, VerifyX509Strict and VerifyX509PartialChain, as
+// CPython 3.13 does.
 func CreateDefaultContext(purpose Purpose) (*Context, error) {
+	var c *Context
+	var err error
 	switch purpose {
 	case PurposeServerAuth:
-		c, err := NewContext(ProtocolTLSClient)
-		if err != nil {
+		if c, err = NewContext(ProtocolTLSClient); err != nil {
 			return nil, err
 		}
 		// Python's load_default_certs: missing system paths are not an error.
 		if err := c.SetDefaultVerifyPaths(); err != nil {
 			return nil, err
 		}
-		return c, nil
 	case PurposeClientAuth:
-		return NewContext(ProtocolTLSServer)
+		if c, err = NewContext(ProtocolTLSServer); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, invalidArgument("unknown purpose %d", int(purpose))
 	}
-	return nil, invalidArgument("unknown purpose %d", int(purpose))
+	// CPython 3.13: certificates that break RFC 5280 are refused, and a
+	// trusted intermediate may end a chain, for both purposes.
+	if err := c.SetVerifyFlags(c.VerifyFlags() | VerifyX509Strict | VerifyX509PartialChain); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // read runs fn with the SSL_CTX under the read lock, or returns ErrClosed.

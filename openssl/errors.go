@@ -12,9 +12,6 @@ import (
 	"syscall"
 )
 
-// libReason keys reasonNames: a library and one of its reason codes.
-type libReason struct{ lib, reason int }
-
 // ErrorEntry is one entry of OpenSSL's error queue (ERR_get_error_all).
 type ErrorEntry struct {
 	Code       uint64 // the packed code, as ERR_get_error returns it
@@ -90,8 +87,8 @@ func newError(fn string, q *C.shim_errq) *Error {
 			Code:       code,
 			Lib:        lib,
 			Reason:     reason,
-			Library:    libNames[lib],
-			ReasonName: reasonNames()[libReason{lib, reason}],
+			Library:    libName(lib),
+			ReasonName: reasonMnemonic(lib, reason),
 			Message:    reasonText(ce.code),
 			Line:       int(ce.line),
 			File:       C.GoString(&ce.file[0]),
@@ -146,4 +143,4 @@ const (
 
 // LibraryName returns the ERR_LIB_ mnemonic of a library code, as Python's
 // SSLError.library shows it.
-func LibraryName(lib int) string { return libNames[lib] }
+func LibraryName(lib int) string { return libName(lib) }

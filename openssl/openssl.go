@@ -26,7 +26,7 @@ import (
 )
 
 //go:generate go run ./internal/mkshimdigest -o zshimdigest.go
-//go:generate go run ./internal/mkerrnames -o zerrnames.go
+//go:generate go run ./internal/mkerrnames -dir .
 
 func init() {
 	if C.shim_init() == 0 {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -32,19 +33,59 @@ func TestShimDigestIsCurrent(t *testing.T) {
 		"cshim changed: run `make generate` (go generate ./openssl)")
 }
 
-// The mnemonic tables must be those of the headers this package builds with.
+// The committed table of the installed headers' series must be what those
+// headers define, and the process must use the table of the OpenSSL it runs.
 func TestErrorNamesMatchInstalledHeaders(t *testing.T) {
-	committed, err := os.ReadFile("zerrnames.go")
+	dir := t.TempDir()
+	out, err := exec.Command("go", "run", "./internal/mkerrnames", "-dir", dir).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	name := filepath.Base(strings.TrimSpace(string(out)))
+	generated, err := os.ReadFile(filepath.Join(dir, name))
 	require.NoError(t, err)
-	assert.Equal(t, regenerate(t, "./internal/mkerrnames"), string(committed),
-		"the OpenSSL headers changed: run `make generate`")
+	committed, err := os.ReadFile(name)
+	require.NoError(t, err, "no table committed for the installed OpenSSL headers: run `make generate`")
+	assert.Equal(t, string(generated), string(committed), "the OpenSSL headers changed: run `make generate`")
+}
+
+func TestErrorNames_TableOfTheRunningSeries(t *testing.T) {
+	series, version := ErrorTableSeries()
+	assert.Equal(t, seriesKey(VersionNumber()), seriesKey(errNames().number),
+		"running %s with the table of %s (%s): run `make generate`", Version(), series, version)
 }
 
 func TestErrorNames(t *testing.T) {
-	assert.Equal(t, "SSL", libNames[LibSSL])
-	assert.Equal(t, "CERTIFICATE_VERIFY_FAILED", reasonNames()[libReason{LibSSL, ReasonCertificateVerifyFailed}])
-	assert.Equal(t, "NO_START_LINE", reasonNames()[libReason{LibPEM, 108}])
-	assert.Equal(t, "KEY_VALUES_MISMATCH", reasonNames()[libReason{LibX509, 116}])
+	assert.Equal(t, "SSL", libName(LibSSL))
+	assert.Equal(t, "CERTIFICATE_VERIFY_FAILED", reasonMnemonic(LibSSL, ReasonCertificateVerifyFailed))
+	assert.Equal(t, "NO_START_LINE", reasonMnemonic(LibPEM, 108))
+	assert.Equal(t, "KEY_VALUES_MISMATCH", reasonMnemonic(LibX509, 116))
+	assert.Equal(t, "", reasonMnemonic(LibSSL, 1<<20))
+	assert.Equal(t, "X509_V_ERR_CERT_HAS_EXPIRED", VerifyCodeName(10))
+	assert.Equal(t, "X509_V_OK", VerifyCodeName(0))
+	assert.Equal(t, "", VerifyCodeName(-1))
+}
+
+// Each series has the reasons its own headers define: 3.2's record layer
+// added RECORD_LAYER_FAILURE, which a 3.0 table lacks.
+func TestErrorNames_PerSeries(t *testing.T) {
+	bySeries := map[string]*errNameTable{}
+	for _, tb := range errNameTables {
+		bySeries[tb.series] = tb
+	}
+	require.Contains(t, bySeries, "1.1.1")
+	require.Contains(t, bySeries, "3.0")
+	require.Contains(t, bySeries, "3.5")
+	for series, want := range map[string]string{"1.1.1": "", "3.0": "", "3.5": "RECORD_LAYER_FAILURE"} {
+		got := ""
+		for _, r := range bySeries[series].reasons {
+			if r.lib == LibSSL && r.name == "RECORD_LAYER_FAILURE" {
+				got = r.name
+			}
+		}
+		assert.Equal(t, want, got, "OpenSSL %s", series)
+	}
+	assert.Same(t, bySeries["3.5"], tableFor(0x30600000), "3.6 borrows 3.5's table")
+	assert.Same(t, bySeries["3.0"], tableFor(0x30300010), "3.3 borrows 3.0's table")
+	assert.Same(t, bySeries["1.1.1"], tableFor(0x1010117f))
 }
 
 // Each call reports its own errors, never those of a call another goroutine

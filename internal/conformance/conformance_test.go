@@ -1,7 +1,8 @@
 // Package conformance_test drives this library against OpenSSL's own
 // reference peers, openssl s_server and openssl s_client, on 127.0.0.1.
-// docs/CONFORMANCE.md holds the expected outcome of every protocol cell;
-// the tests assert exactly that document.
+// docs/conformance/<series>.md holds the expected outcome of every cell on
+// that OpenSSL series; the tests assert exactly the document of the series
+// they run on.
 package conformance_test
 
 import (
@@ -25,7 +26,8 @@ var td = golden.Path
 
 func TestMain(m *testing.M) {
 	if _, err := os.Stat(docPath); err != nil {
-		fmt.Fprintln(os.Stderr, "conformance:", err)
+		fmt.Fprintf(os.Stderr, "conformance: no document for OpenSSL %s (%v); produce one with "+
+			"SSLCTX_UPDATE_CONFORMANCE=1 go test ./internal/conformance and review it\n", ssl.OpenSSLVersion, err)
 		os.Exit(1)
 	}
 	os.Exit(m.Run())

@@ -9,17 +9,20 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sslctx/ssl"
+	"github.com/sslctx/ssl/internal/golden"
 )
 
-// docPath is the conformance document: its tables are both what readers
-// see and what the tests assert.
-const docPath = "../../docs/CONFORMANCE.md"
+// docPath is the conformance document of the OpenSSL series under test
+// (docs/conformance/<series>.md): its tables are both what readers see and
+// what the tests assert. Each series has its own, since OpenSSL decides
+// the cells.
+var docPath = "../../docs/conformance/" + golden.Series() + ".md"
 
 // updateDoc rewrites the tables' cells with what was observed, for a
 // maintainer to review: SSLCTX_UPDATE_CONFORMANCE=1 go test ./internal/conformance.
 var updateDoc = os.Getenv("SSLCTX_UPDATE_CONFORMANCE") != ""
 
-// mdTable is a table of docs/CONFORMANCE.md: the heading above it, its
+// mdTable is a table of the conformance document: the heading above it, its
 // column labels and its rows (label first), and where it sits in the file.
 type mdTable struct {
 	heading string

@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """Records what CPython's ssl module answers for the fixtures in testdata/.
 
-Run after ../gen.sh (from any directory):
+Run after ../gen.sh (from any directory), with the CPython that links the
+OpenSSL series being recorded (SPEC rule 2: 3.9 on 1.1.1, 3.11 on 3.0, 3.13
+on 3.5; `make golden` runs it in each Debian root filesystem):
 
     python3 testdata/golden/record.py
 
 It rewrites certs.json, ciphers.json, errors.json, defaults.json,
-match_hostname.json and meta.json next to this file, and sockets.json
-through record_sockets.py. Message texts lose CPython's " (_ssl.c:NNNN)"
-suffix, and the absolute path of testdata/ is replaced by "testdata"
-wherever a message quotes it.
+sockets.json (through record_sockets.py) and meta.json in the series'
+directory, testdata/golden/<series>/, under CPython 3.13's policy
+(policy.py). match_hostname.json, Python's answers alone, is shared by every
+series and recorded by the last CPython that has ssl.match_hostname (3.11).
+Message texts lose CPython's " (_ssl.c:NNNN)" suffix, and the absolute path
+of testdata/ is replaced by "testdata" wherever a message quotes it.
 """
 
 import json
@@ -19,10 +23,14 @@ import ssl
 import sys
 import warnings
 
+sys.dont_write_bytecode = True  # no __pycache__ in testdata/
+import policy  # noqa: E402
+
 GOLDEN = os.path.dirname(os.path.abspath(__file__))
 TESTDATA = os.path.dirname(GOLDEN)
 
 warnings.simplefilter("ignore", DeprecationWarning)
+policy.adopt_313_policy()
 
 
 def td(name):
@@ -75,8 +83,11 @@ def attempt(fn):
     return {"ok": True}
 
 
-def write(name, data):
-    with open(os.path.join(GOLDEN, name), "w", encoding="utf-8") as f:
+def write(name, data, shared=False):
+    """Writes a golden file: this OpenSSL series' own, or with shared=True
+    one that holds Python's answers alone and serves every series."""
+    path = os.path.join(GOLDEN if shared else policy.series_dir(), name)
+    with open(path, "w", encoding="utf-8") as f:
         json.dump(data, f, indent=1, sort_keys=True, ensure_ascii=False)
         f.write("\n")
 
@@ -365,7 +376,8 @@ def describe(c):
         "minimum_version": int(c.minimum_version),
         "maximum_version": int(c.maximum_version),
         "verify_flags": int(c.verify_flags),
-        "security_level": c.security_level,
+        # CPython has no security_level before 3.10: null there.
+        "security_level": getattr(c, "security_level", None),
         "post_handshake_auth": c.post_handshake_auth,
         "cipher_names": [d["name"] for d in c.get_ciphers()],
         "session_stats": c.session_stats(),
@@ -498,7 +510,7 @@ def record_match_hostname():
         cert = {k: v for k, v in decode(name).items() if k in ("subject", "subjectAltName")}
         for hostname in hostnames:
             run(cert, hostname, name)
-    write("match_hostname.json", json.loads(json.dumps(cases)))
+    write("match_hostname.json", json.loads(json.dumps(cases)), shared=True)
 
 
 def main():
@@ -507,7 +519,8 @@ def main():
     record_ciphers()
     record_errors()
     record_defaults()
-    record_match_hostname()
+    if hasattr(ssl, "match_hostname") and sys.version_info >= (3, 10):
+        record_match_hostname()
     # TLS connections are recorded by their own script (sockets.json); run
     # here too so that this one command re-records every golden file.
     sys.dont_write_bytecode = True  # no __pycache__ in testdata/

@@ -1,11 +1,22 @@
 // Command mkerrnames writes the tables that turn OpenSSL's packed error codes
 // into the mnemonics Python's ssl module reports as SSLError.library and
-// SSLError.reason ("SSL", "CERTIFICATE_VERIFY_FAILED").
+// SSLError.reason ("SSL", "CERTIFICATE_VERIFY_FAILED"), and X509 verify
+// codes into their X509_V_ERR_ names.
 //
-// Python builds its tables from the same definitions: ERR_LIB_<NAME> in err.h
-// names the libraries, and <LIB>_R_<NAME> in each <lib>err.h names a
-// library's reasons. Reading them from the installed headers keeps the tables
-// equal to the OpenSSL the package is built against.
+// Python builds its tables from the same definitions, one set per OpenSSL
+// series (_ssl_data_111.h, _ssl_data_300.h, ...): ERR_LIB_<NAME> in err.h
+// names the libraries, <LIB>_R_<NAME> in each <lib>err.h names a library's
+// reasons. Reasons come and go between series (3.2's record layer brought
+// RECORD_LAYER_FAILURE), so each series has its own file,
+// zerrnames_<series>.go, and the package picks the one of the OpenSSL it
+// runs on.
+//
+// Usage:
+//
+//	mkerrnames [-include DIR] [-dir OUTDIR]
+//
+// reads DIR/openssl/*.h (default: pkg-config's includedir for openssl) and
+// writes OUTDIR/zerrnames_<series>.go, printing its name.
 package main
 
 import (
@@ -27,23 +38,65 @@ import (
 var (
 	libDefine    = regexp.MustCompile(`^#\s*define\s+ERR_LIB_(\w+)\s+(\d+)\b`)
 	reasonDefine = regexp.MustCompile(`^#\s*define\s+(\w+?)_R_(\w+)\s+(\d+)\b`)
+	verifyDefine = regexp.MustCompile(`^#\s*define\s+(X509_V_(?:OK|ERR_\w+))\s+(\d+)\b`)
 	versionText  = regexp.MustCompile(`^#\s*define\s+OPENSSL_VERSION_TEXT\s+"([^"]*)"`)
+	// 1.1.1 spells the number out; 3.x builds it from its parts.
+	versionNumber = regexp.MustCompile(`^#\s*define\s+OPENSSL_VERSION_NUMBER\s+0x([0-9a-fA-F]+)L?\b`)
+	versionPart   = regexp.MustCompile(`^#\s*define\s+OPENSSL_VERSION_(MAJOR|MINOR|PATCH)\s+(\d+)\b`)
 )
 
+type reason struct {
+	lib, code int
+	name      string
+}
+
+type code struct {
+	code int
+	name string
+}
+
+// headers is what one OpenSSL's headers define.
+type headers struct {
+	version string
+	number  uint64
+	libs    []code
+	reasons []reason
+	verify  []code
+}
+
 func main() {
-	out := flag.String("o", "zerrnames.go", "output file")
 	include := flag.String("include", "", "directory holding openssl/*.h (default: pkg-config's includedir for openssl)")
+	dir := flag.String("dir", ".", "directory to write zerrnames_<series>.go into")
 	flag.Parse()
-	dir := *include
-	if dir == "" {
+	inc := *include
+	if inc == "" {
 		b, err := exec.Command("pkg-config", "--variable=includedir", "openssl").Output()
 		if err != nil {
 			log.Fatalf("mkerrnames: pkg-config --variable=includedir openssl: %v (is libssl-dev installed?)", err)
 		}
-		dir = strings.TrimSpace(string(b))
+		inc = strings.TrimSpace(string(b))
 	}
-	hdr := filepath.Join(dir, "openssl")
+	h := read(filepath.Join(inc, "openssl"))
+	series := seriesOf(h.number)
+	out := filepath.Join(*dir, "zerrnames_"+strings.ReplaceAll(series, ".", "_")+".go")
+	if err := os.WriteFile(out, render(h, series), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(out)
+}
 
+// seriesOf names the series of an OPENSSL_VERSION_NUMBER as the project
+// does: major.minor from 3.0 on, major.minor.fix before.
+func seriesOf(n uint64) string {
+	major, minor, fix := n>>28, (n>>20)&0xff, (n>>12)&0xff
+	if major < 3 {
+		return fmt.Sprintf("%d.%d.%d", major, minor, fix)
+	}
+	return fmt.Sprintf("%d.%d", major, minor)
+}
+
+func read(hdr string) headers {
+	var h headers
 	libs := map[string]int{}
 	scan(filepath.Join(hdr, "err.h"), func(line string) {
 		if m := libDefine.FindStringSubmatch(line); m != nil {
@@ -53,18 +106,30 @@ func main() {
 	if len(libs) == 0 {
 		log.Fatalf("mkerrnames: no ERR_LIB_ definitions in %s", filepath.Join(hdr, "err.h"))
 	}
-	version := ""
+	for name, n := range libs {
+		h.libs = append(h.libs, code{n, name})
+	}
+	sort.Slice(h.libs, func(i, j int) bool { return h.libs[i].code < h.libs[j].code })
+
+	parts := map[string]uint64{}
 	scan(filepath.Join(hdr, "opensslv.h"), func(line string) {
 		if m := versionText.FindStringSubmatch(line); m != nil {
-			version = m[1]
+			h.version = m[1]
+		}
+		if m := versionNumber.FindStringSubmatch(line); m != nil {
+			h.number, _ = strconv.ParseUint(m[1], 16, 64)
+		}
+		if m := versionPart.FindStringSubmatch(line); m != nil {
+			parts[m[1]], _ = strconv.ParseUint(m[2], 10, 64)
 		}
 	})
-
-	type reason struct {
-		lib, code int
-		name      string
+	if h.number == 0 {
+		h.number = parts["MAJOR"]<<28 | parts["MINOR"]<<20 | parts["PATCH"]<<4
 	}
-	var reasons []reason
+	if h.version == "" || h.number == 0 {
+		log.Fatalf("mkerrnames: no OpenSSL version in %s", filepath.Join(hdr, "opensslv.h"))
+	}
+
 	seen := map[[2]int]bool{}
 	files, _ := filepath.Glob(filepath.Join(hdr, "*err.h"))
 	sort.Strings(files)
@@ -80,49 +145,65 @@ func main() {
 				return
 			}
 			lib, ok := libs[m[1]]
-			code, _ := strconv.Atoi(m[3])
-			if !ok || code == 0 || seen[[2]int{lib, code}] {
+			n, _ := strconv.Atoi(m[3])
+			if !ok || n == 0 || seen[[2]int{lib, n}] {
 				return
 			}
-			seen[[2]int{lib, code}] = true
-			reasons = append(reasons, reason{lib, code, m[2]})
+			seen[[2]int{lib, n}] = true
+			h.reasons = append(h.reasons, reason{lib, n, m[2]})
 		})
 	}
-	sort.Slice(reasons, func(i, j int) bool {
-		if reasons[i].lib != reasons[j].lib {
-			return reasons[i].lib < reasons[j].lib
+	sort.Slice(h.reasons, func(i, j int) bool {
+		if h.reasons[i].lib != h.reasons[j].lib {
+			return h.reasons[i].lib < h.reasons[j].lib
 		}
-		return reasons[i].code < reasons[j].code
+		return h.reasons[i].code < h.reasons[j].code
 	})
-	libNames := make([]string, 0, len(libs))
-	for name := range libs {
-		libNames = append(libNames, name)
-	}
-	sort.Slice(libNames, func(i, j int) bool { return libs[libNames[i]] < libs[libNames[j]] })
 
+	// 1.1.1 defines the verify codes in x509_vfy.h, 3.x in x509_vfy.h too
+	// (generated from x509_vfy.h.in); the first name of a code wins.
+	verify := map[int]string{}
+	scan(filepath.Join(hdr, "x509_vfy.h"), func(line string) {
+		if m := verifyDefine.FindStringSubmatch(line); m != nil {
+			n, _ := strconv.Atoi(m[2])
+			if _, dup := verify[n]; !dup {
+				verify[n] = m[1]
+			}
+		}
+	})
+	for n, name := range verify {
+		h.verify = append(h.verify, code{n, name})
+	}
+	sort.Slice(h.verify, func(i, j int) bool { return h.verify[i].code < h.verify[j].code })
+	return h
+}
+
+func render(h headers, series string) []byte {
+	v := "errNames" + strings.ReplaceAll(series, ".", "")
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "// Code generated by mkerrnames from the headers of %s; DO NOT EDIT.\n\n", version)
-	b.WriteString("package openssl\n\nimport \"sync\"\n\n")
-	fmt.Fprintf(&b, "// errNamesVersion is the OpenSSL whose headers these tables were read from.\nconst errNamesVersion = %q\n\n", version)
-	b.WriteString("// libNames maps ERR_GET_LIB of an error code to its ERR_LIB_ mnemonic.\nvar libNames = map[int]string{\n")
-	for _, name := range libNames {
-		fmt.Fprintf(&b, "\t%d: %q,\n", libs[name], name)
+	fmt.Fprintf(&b, "// Code generated by mkerrnames from the headers of %s; DO NOT EDIT.\n\n", h.version)
+	b.WriteString("package openssl\n\n")
+	fmt.Fprintf(&b, "func init() { errNameTables = append(errNameTables, &%s) }\n\n", v)
+	fmt.Fprintf(&b, "// %s holds the mnemonics of OpenSSL %s, sorted by code.\n", v, series)
+	fmt.Fprintf(&b, "var %s = errNameTable{\n\tseries: %q,\n\tversion: %q,\n\tnumber: 0x%08x,\n", v, series, h.version, h.number)
+	b.WriteString("\tlibs: []codeName{\n")
+	for _, l := range h.libs {
+		fmt.Fprintf(&b, "\t\t{%d, %q},\n", l.code, l.name)
 	}
-	b.WriteString("}\n\n")
-	b.WriteString("// reasonNames maps a library and ERR_GET_REASON of an error code to its <LIB>_R_ mnemonic.\n" +
-		"// Only errors need it, so it is built on first use rather than when the package loads.\n" +
-		"var reasonNames = sync.OnceValue(func() map[libReason]string {\n\treturn map[libReason]string{\n")
-	for _, r := range reasons {
-		fmt.Fprintf(&b, "\t{%d, %d}: %q,\n", r.lib, r.code, r.name)
+	b.WriteString("\t},\n\treasons: []reasonName{\n")
+	for _, r := range h.reasons {
+		fmt.Fprintf(&b, "\t\t{%d, %d, %q},\n", r.lib, r.code, r.name)
 	}
-	b.WriteString("}\n})\n")
+	b.WriteString("\t},\n\tverify: []codeName{\n")
+	for _, c := range h.verify {
+		fmt.Fprintf(&b, "\t\t{%d, %q},\n", c.code, c.name)
+	}
+	b.WriteString("\t},\n}\n")
 	src, err := format.Source(b.Bytes())
 	if err != nil {
 		log.Fatalf("mkerrnames: %v", err)
 	}
-	if err := os.WriteFile(*out, src, 0o644); err != nil {
-		log.Fatal(err)
-	}
+	return src
 }
 
 func scan(path string, fn func(string)) {
