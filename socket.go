@@ -580,6 +580,15 @@ func (s *Socket) SetWriteDeadline(t time.Time) error { return s.nc.SetWriteDeadl
 // IANA value), NegotiatedProtocol, ServerName (sent by a client, received
 // by a server), PeerCertificates and, when the peer's chain was verified,
 // VerifiedChains. Libraries that duck-type *tls.Conn (x/net/http2) read it.
+//
+// PeerCertificates and VerifiedChains hold every certificate OpenSSL has,
+// in OpenSSL's order: one that crypto/x509 refuses to parse although
+// OpenSSL accepted it (a negative serial number, some odd encodings) keeps
+// its position as a partial *x509.Certificate: Raw, the Raw* fields,
+// Version, SerialNumber, Subject, Issuer, NotBefore, NotAfter and the
+// unparsed Extensions are set as far as they decode, PublicKey is nil and
+// everything crypto/x509 derives from extensions is zero. Element 0 is so
+// always the peer's own certificate, never its issuer.
 func (s *Socket) ConnectionState() tls.ConnectionState {
 	var st tls.ConnectionState
 	st.HandshakeComplete = s.handshakeDone.Load()
@@ -611,20 +620,6 @@ func (s *Socket) ConnectionState() tls.ConnectionState {
 		st.VerifiedChains = [][]*x509.Certificate{v}
 	}
 	return st
-}
-
-// parseChain converts OpenSSL certificates for crypto/x509, freeing them.
-func parseChain(chain []*openssl.X509) []*x509.Certificate {
-	var out []*x509.Certificate
-	for _, x := range chain {
-		if der, err := x.DER(); err == nil {
-			if c, err := x509.ParseCertificate(der); err == nil {
-				out = append(out, c)
-			}
-		}
-		x.Free()
-	}
-	return out
 }
 
 // Session is a TLS session that a later connection to the same server can
