@@ -12,6 +12,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/dh.h>
+#include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
@@ -994,6 +995,93 @@ STACK_OF(X509) *shim_ssl_verified_chain(SSL *ssl)
 uint16_t shim_cipher_protocol_id(const SSL_CIPHER *c)
 {
 	return SSL_CIPHER_get_protocol_id(c);
+}
+
+int shim_ssl_export_keying_material(SSL *ssl, unsigned char *out, size_t olen,
+                                    const unsigned char *label, size_t llen,
+                                    const unsigned char *context, size_t clen, int use_context,
+                                    shim_errq *q)
+{
+	int r;
+
+	shim_begin();
+	r = SSL_export_keying_material(ssl, out, olen, (const char *)label, llen, context, clen,
+	                               use_context);
+	shim_capture(q);
+	return r;
+}
+
+int shim_ssl_extms(SSL *ssl)
+{
+	return SSL_get_extms_support(ssl) == 1;
+}
+
+/* An OpenSSL NID of a key exchange group to its TLS code point (the
+ * "TLS Supported Groups" registry). */
+static int group_nid_to_id(int nid)
+{
+	static const struct {
+		int nid, id;
+	} groups[] = {
+		{NID_secp224r1, 21},
+		{NID_secp256k1, 22},
+		{NID_X9_62_prime256v1, 23},
+		{NID_secp384r1, 24},
+		{NID_secp521r1, 25},
+		{NID_brainpoolP256r1, 26},
+		{NID_brainpoolP384r1, 27},
+		{NID_brainpoolP512r1, 28},
+		{NID_X25519, 29},
+		{NID_X448, 30},
+		{NID_ffdhe2048, 256},
+		{NID_ffdhe3072, 257},
+		{NID_ffdhe4096, 258},
+		{NID_ffdhe6144, 259},
+		{NID_ffdhe8192, 260},
+	};
+	size_t i;
+
+	if (nid == NID_undef)
+		return 0;
+	/* A group that has no NID (one a provider adds, such as a hybrid
+	 * post-quantum group) comes back as its code point, flagged. */
+	if ((nid & TLSEXT_nid_unknown) != 0)
+		return nid & 0xffff;
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (groups[i].nid == nid)
+			return groups[i].id;
+	return 0;
+}
+
+int shim_ssl_group_id(SSL *ssl)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+	return group_nid_to_id(SSL_get_negotiated_group(ssl));
+#else
+	/* 1.1.1 has no SSL_get_negotiated_group. The peer's ephemeral key
+	 * names the group wherever OpenSSL keeps it (a client, a TLS 1.3
+	 * server); otherwise a server's first shared group is the one it chose
+	 * for TLS 1.2. */
+	EVP_PKEY *key = NULL;
+	int nid = NID_undef;
+
+	if (SSL_get_peer_tmp_key(ssl, &key) == 1 && key != NULL) {
+		nid = EVP_PKEY_id(key);
+		if (nid == EVP_PKEY_EC) {
+			const EC_KEY *ec = EVP_PKEY_get0_EC_KEY(key);
+
+			nid = ec != NULL ? EC_GROUP_get_curve_name(EC_KEY_get0_group(ec)) : NID_undef;
+		} else if (nid != NID_X25519 && nid != NID_X448) {
+			nid = NID_undef;
+		}
+		EVP_PKEY_free(key);
+	} else if (SSL_is_server(ssl)) {
+		nid = SSL_get_shared_group(ssl, 0);
+		if (nid < 0)
+			nid = NID_undef;
+	}
+	return group_nid_to_id(nid);
+#endif
 }
 
 /* ---- certificates ---- */

@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "c4a4086ae4ea8aa800f5e7fe010c035a6b525b78955f31851228ed1e07780b6e"
+const shimDigest = "013c81f4300f17ef8c065d7db0989800d8e1dbc2a464fa868aa1008d895c7b3f"
