@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "013c81f4300f17ef8c065d7db0989800d8e1dbc2a464fa868aa1008d895c7b3f"
+const shimDigest = "4c4b22a2230e5aa92ab25a2415f2b333760b34a9f78d22a80503d38daabb424b"
