@@ -51,6 +51,9 @@ func SocketFromContext(ctx context.Context) (*Socket, bool) {
 // FillRequestTLS wraps a handler so that Request.TLS holds the state of the
 // completed handshake (Socket.ConnectionState) for requests served over a
 // *Socket, as net/http does for *tls.Conn. The server must set ConnContext.
+// r.TLS.PeerCertificates[0] is always the client's own certificate; one
+// that crypto/x509 cannot parse is there as a partial certificate with
+// PublicKey nil (see Socket.ConnectionState), never replaced by its issuer.
 func FillRequestTLS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ci, ok := r.Context().Value(socketKey{}).(*connInfo)

@@ -135,6 +135,19 @@ const (
 	CertOptional
 	// CertRequired (CERT_REQUIRED) demands a valid certificate
 	// (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT).
+	//
+	// Unlike CPython and OpenSSL, a client with CertRequired also refuses a
+	// server that chooses a suite sending no certificate at all (anonymous
+	// ADH/AECDH suites, which "ALL:@SECLEVEL=0" offers; PSK or SRP alone),
+	// which would otherwise complete the handshake verifying nothing. The
+	// client still offers what the cipher string allows; when the server
+	// picks such a suite, OpenSSL ends the handshake with a fatal
+	// illegal_parameter alert and the handshake fails with an *Error whose
+	// Library is "SSL", Reason "PEER_DID_NOT_RETURN_A_CERTIFICATE" and
+	// Message "peer did not return a certificate"; the last Queue entry's
+	// Data names the suite. It is not a certificate verification error.
+	// CertOptional and CertNone clients complete such handshakes, as in
+	// CPython, with no peer certificate.
 	CertRequired
 )
 

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -612,10 +613,31 @@ func (s *Socket) rememberWriteDeadline(t time.Time) {
 // IANA value), NegotiatedProtocol, ServerName (sent by a client, received
 // by a server), PeerCertificates and, when the peer's chain was verified,
 // VerifiedChains. Libraries that duck-type *tls.Conn (x/net/http2) read it.
+//
+// PeerCertificates and VerifiedChains hold every certificate OpenSSL has,
+// in OpenSSL's order: one that crypto/x509 refuses to parse although
+// OpenSSL accepted it (a negative serial number, some odd encodings) keeps
+// its position as a partial *x509.Certificate: Raw, the Raw* fields,
+// Version, SerialNumber, Subject, Issuer, NotBefore, NotAfter and the
+// unparsed Extensions are set as far as they decode, PublicKey is nil and
+// everything crypto/x509 derives from extensions is zero. Element 0 is so
+// always the peer's own certificate, never its issuer.
+//
+// CurveID is the key exchange group OpenSSL negotiated (0 for RSA key
+// exchange, as crypto/tls reports it, and for a group OpenSSL cannot name).
+// ExportKeyingMaterial calls SSL_export_keying_material with crypto/tls's
+// rules: an error before the handshake, and under TLS 1.2 without the
+// extended master secret; a length outside [0, 2^31) is ErrInvalidArgument.
+// NegotiatedProtocolIsMutual is true, as crypto/tls always sets it.
+// OCSPResponse, SignedCertificateTimestamps, TLSUnique and the ECH and
+// HelloRetryRequest flags stay unset.
 func (s *Socket) ConnectionState() tls.ConnectionState {
 	var st tls.ConnectionState
 	st.HandshakeComplete = s.handshakeDone.Load()
+	// crypto/tls has always set it so since NPN was removed.
+	st.NegotiatedProtocolIsMutual = true
 	var chain, verified []*openssl.X509
+	var ems bool
 	s.ssl(func(ssl *openssl.SSL) {
 		if st.HandshakeComplete {
 			st.Version = uint16(ssl.ProtocolVersion())
@@ -624,6 +646,8 @@ func (s *Socket) ConnectionState() tls.ConnectionState {
 			}
 			st.DidResume = ssl.SessionReused()
 			st.NegotiatedProtocol = ssl.ALPNSelected()
+			st.CurveID = tls.CurveID(ssl.GroupID())
+			ems = ssl.ExtendedMasterSecret()
 			chain = ssl.PeerCertChain()
 			if s.serverSide {
 				// OpenSSL leaves the client's own certificate out of the
@@ -642,21 +666,36 @@ func (s *Socket) ConnectionState() tls.ConnectionState {
 	if v := parseChain(verified); len(v) > 0 {
 		st.VerifiedChains = [][]*x509.Certificate{v}
 	}
+	complete, version := st.HandshakeComplete, st.Version
+	openssl.SetExporter(&st, func(label string, context []byte, length int) ([]byte, error) {
+		return s.exportKeyingMaterial(complete, version, ems, label, context, length)
+	})
 	return st
 }
 
-// parseChain converts OpenSSL certificates for crypto/x509, freeing them.
-func parseChain(chain []*openssl.X509) []*x509.Certificate {
-	var out []*x509.Certificate
-	for _, x := range chain {
-		if der, err := x.DER(); err == nil {
-			if c, err := x509.ParseCertificate(der); err == nil {
-				out = append(out, c)
-			}
-		}
-		x.Free()
+// exportKeyingMaterial is ConnectionState's ExportKeyingMaterial, with
+// crypto/tls's rules: no export before the handshake, nor under TLS 1.2 and
+// below without the extended master secret (RFC 7627), whose absence makes
+// the exported values shareable with a man in the middle. OpenSSL refuses
+// the labels TLS itself uses.
+func (s *Socket) exportKeyingMaterial(complete bool, version uint16, ems bool, label string, context []byte, length int) ([]byte, error) {
+	switch {
+	case !complete:
+		return nil, errors.New("ssl: ExportKeyingMaterial is unavailable before the handshake")
+	case version < tls.VersionTLS13 && !ems:
+		return nil, errors.New("ssl: ExportKeyingMaterial is unavailable when neither TLS 1.3 nor Extended Master Secret are negotiated")
+	case length < 0 || length > math.MaxInt32:
+		return nil, invalidArgument("ExportKeyingMaterial length %d out of range [0, %d]", length, math.MaxInt32)
 	}
-	return out
+	var out []byte
+	var err error
+	if !s.ssl(func(ssl *openssl.SSL) { out, err = ssl.ExportKeyingMaterial(label, context, length) }) {
+		return nil, ErrClosed
+	}
+	if err != nil {
+		return nil, openSSLError(err)
+	}
+	return out, nil
 }
 
 // Session is a TLS session that a later connection to the same server can

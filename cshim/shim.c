@@ -12,6 +12,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/dh.h>
+#include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
@@ -275,8 +276,72 @@ static long pipe_ctrl(BIO *b, int cmd, long num, void *ptr)
 	return 0;
 }
 
+/* ---- refusing servers that authenticate nothing ---- */
+
+typedef int (*security_cb_fn)(const SSL *, const SSL_CTX *, int, int, int, void *, void *);
+
+/* OpenSSL's own security callback (the same for every SSL_CTX), to which
+ * security_cb leaves every decision but one. */
+static security_cb_fn default_security_cb;
+
+/* The suite security_cb refused during the shim_ssl_io call running on this
+ * thread: the callback and that call share the thread, as the error queue. */
+static __thread const SSL_CIPHER *refused_cipher;
+
+/*
+ * A client that requires the server's certificate (SSL_VERIFY_PEER |
+ * SSL_VERIFY_FAIL_IF_NO_PEER_CERT, Python's CERT_REQUIRED) refuses a server
+ * that chooses a suite without one: anonymous (aNULL, which
+ * "ALL:@SECLEVEL=0" offers), PSK-only or SRP-only. OpenSSL itself lets the
+ * handshake complete there, verifying nothing, since FAIL_IF_NO_PEER_CERT
+ * means nothing to a client. Refusing at SSL_SECOP_CIPHER_CHECK, as the
+ * ServerHello is read, makes OpenSSL end the handshake itself with a fatal
+ * illegal_parameter alert; the ClientHello is left as CPython's.
+ */
+static int security_cb(const SSL *s, const SSL_CTX *ctx, int op, int bits, int nid,
+                       void *other, void *ex)
+{
+	if (op == SSL_SECOP_CIPHER_CHECK && s != NULL && other != NULL && !SSL_is_server(s) &&
+	    (SSL_get_verify_mode(s) & SSL_VERIFY_FAIL_IF_NO_PEER_CERT) != 0) {
+		const SSL_CIPHER *c = other;
+		int auth = SSL_CIPHER_get_auth_nid(c);
+
+		if (auth == NID_auth_null || auth == NID_auth_psk || auth == NID_auth_srp) {
+			refused_cipher = c;
+			return 0;
+		}
+	}
+	return default_security_cb(s, ctx, op, bits, nid, other, ex);
+}
+
+/* After an operation security_cb cut short: the newest error, the one
+ * reported, says why in the caller's terms (OpenSSL's own entry, "wrong
+ * cipher returned", stays beneath it). */
+static void raise_refused_cipher(void)
+{
+	const char *name = SSL_CIPHER_get_name(refused_cipher);
+
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+	ERR_raise_data(ERR_LIB_SSL, SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE,
+	               "the server chose %s, which sends no certificate; certificates are required",
+	               name != NULL ? name : "?");
+#else
+	ERR_put_error(ERR_LIB_SSL, 0, SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE, __FILE__, __LINE__);
+	ERR_add_error_data(3, "the server chose ", name != NULL ? name : "?",
+	                   ", which sends no certificate; certificates are required");
+#endif
+}
+
 int shim_init(void)
 {
+	SSL_CTX *probe = SSL_CTX_new(TLS_method());
+
+	if (probe == NULL)
+		return 0;
+	default_security_cb = SSL_CTX_get_security_callback(probe);
+	SSL_CTX_free(probe);
+	if (default_security_cb == NULL)
+		return 0;
 	ctx_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ctx_data_free);
 	ssl_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, ssl_data_free);
 	pipe_method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "sslctx pipe");
@@ -362,6 +427,8 @@ SSL_CTX *shim_ctx_new(int method, shim_errq *q)
 		return NULL;
 	}
 	__atomic_fetch_add(&live_ctx, 1, __ATOMIC_RELAXED);
+	/* Every SSL copies it from here at SSL_new. */
+	SSL_CTX_set_security_callback(ctx, security_cb);
 	/* Python's context_new: a session id context, so servers that ask for
 	 * client certificates can still resume sessions, and small idle buffers. */
 	if (!SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"sslctx", 7)) {
@@ -867,6 +934,7 @@ void shim_ssl_io(SSL *ssl, int op, const unsigned char *in, size_t in_len, int e
 		goto done;
 	}
 	shim_begin();
+	refused_cipher = NULL;
 	switch (op) {
 	case SHIM_OP_HANDSHAKE:
 		r->ret = SSL_do_handshake(ssl);
@@ -912,6 +980,9 @@ void shim_ssl_io(SSL *ssl, int op, const unsigned char *in, size_t in_len, int e
 	 * progress, not failure, and SSL_get_error must not be asked about it. */
 	if (op != SHIM_OP_NONE && (r->ret < 0 || (r->ret == 0 && op != SHIM_OP_SHUTDOWN)))
 		r->ssl_error = SSL_get_error(ssl, r->ret);
+	if (refused_cipher != NULL && r->ssl_error == SSL_ERROR_SSL)
+		raise_refused_cipher();
+	refused_cipher = NULL;
 	/* Errors left behind by a call that succeeded are no one's: the next
 	 * call clears them. */
 	if (r->ssl_error == SSL_ERROR_SYSCALL || r->ssl_error == SSL_ERROR_SSL) {
@@ -1002,6 +1073,93 @@ STACK_OF(X509) *shim_ssl_verified_chain(SSL *ssl)
 uint16_t shim_cipher_protocol_id(const SSL_CIPHER *c)
 {
 	return SSL_CIPHER_get_protocol_id(c);
+}
+
+int shim_ssl_export_keying_material(SSL *ssl, unsigned char *out, size_t olen,
+                                    const unsigned char *label, size_t llen,
+                                    const unsigned char *context, size_t clen, int use_context,
+                                    shim_errq *q)
+{
+	int r;
+
+	shim_begin();
+	r = SSL_export_keying_material(ssl, out, olen, (const char *)label, llen, context, clen,
+	                               use_context);
+	shim_capture(q);
+	return r;
+}
+
+int shim_ssl_extms(SSL *ssl)
+{
+	return SSL_get_extms_support(ssl) == 1;
+}
+
+/* An OpenSSL NID of a key exchange group to its TLS code point (the
+ * "TLS Supported Groups" registry). */
+static int group_nid_to_id(int nid)
+{
+	static const struct {
+		int nid, id;
+	} groups[] = {
+		{NID_secp224r1, 21},
+		{NID_secp256k1, 22},
+		{NID_X9_62_prime256v1, 23},
+		{NID_secp384r1, 24},
+		{NID_secp521r1, 25},
+		{NID_brainpoolP256r1, 26},
+		{NID_brainpoolP384r1, 27},
+		{NID_brainpoolP512r1, 28},
+		{NID_X25519, 29},
+		{NID_X448, 30},
+		{NID_ffdhe2048, 256},
+		{NID_ffdhe3072, 257},
+		{NID_ffdhe4096, 258},
+		{NID_ffdhe6144, 259},
+		{NID_ffdhe8192, 260},
+	};
+	size_t i;
+
+	if (nid == NID_undef)
+		return 0;
+	/* A group that has no NID (one a provider adds, such as a hybrid
+	 * post-quantum group) comes back as its code point, flagged. */
+	if ((nid & TLSEXT_nid_unknown) != 0)
+		return nid & 0xffff;
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (groups[i].nid == nid)
+			return groups[i].id;
+	return 0;
+}
+
+int shim_ssl_group_id(SSL *ssl)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+	return group_nid_to_id(SSL_get_negotiated_group(ssl));
+#else
+	/* 1.1.1 has no SSL_get_negotiated_group. The peer's ephemeral key
+	 * names the group wherever OpenSSL keeps it (a client, a TLS 1.3
+	 * server); otherwise a server's first shared group is the one it chose
+	 * for TLS 1.2. */
+	EVP_PKEY *key = NULL;
+	int nid = NID_undef;
+
+	if (SSL_get_peer_tmp_key(ssl, &key) == 1 && key != NULL) {
+		nid = EVP_PKEY_id(key);
+		if (nid == EVP_PKEY_EC) {
+			const EC_KEY *ec = EVP_PKEY_get0_EC_KEY(key);
+
+			nid = ec != NULL ? EC_GROUP_get_curve_name(EC_KEY_get0_group(ec)) : NID_undef;
+		} else if (nid != NID_X25519 && nid != NID_X448) {
+			nid = NID_undef;
+		}
+		EVP_PKEY_free(key);
+	} else if (SSL_is_server(ssl)) {
+		nid = SSL_get_shared_group(ssl, 0);
+		if (nid < 0)
+			nid = NID_undef;
+	}
+	return group_nid_to_id(nid);
+#endif
 }
 
 /* ---- certificates ---- */

@@ -143,6 +143,18 @@ const char *shim_ssl_servername(SSL *ssl);
 STACK_OF(X509) *shim_ssl_peer_chain(SSL *ssl);
 STACK_OF(X509) *shim_ssl_verified_chain(SSL *ssl);
 uint16_t shim_cipher_protocol_id(const SSL_CIPHER *c);
+/* SSL_export_keying_material (RFC 5705, RFC 8446 section 7.5); context NULL
+ * with use_context 0 means none. */
+int shim_ssl_export_keying_material(SSL *ssl, unsigned char *out, size_t olen,
+                                    const unsigned char *label, size_t llen,
+                                    const unsigned char *context, size_t clen, int use_context,
+                                    shim_errq *q);
+/* SSL_get_extms_support: 1 when the extended master secret (RFC 7627) is in use. */
+int shim_ssl_extms(SSL *ssl);
+/* The key exchange group of the connection as its IANA TLS code point
+ * (crypto/tls's CurveID), or 0: none (RSA key exchange, custom DH
+ * parameters) or one OpenSSL cannot tell. */
+int shim_ssl_group_id(SSL *ssl);
 
 /* ---- certificates ---- */
 

@@ -6,6 +6,8 @@ package openssl
 import "C"
 
 import (
+	"crypto/tls"
+	"reflect"
 	"runtime"
 	"unsafe"
 )
@@ -282,4 +284,59 @@ func (s *SSL) SetSession(sess *Session) error {
 		return newError("SSL_set_session", q)
 	}
 	return nil
+}
+
+// ExportKeyingMaterial returns length bytes from SSL_export_keying_material
+// (RFC 5705; RFC 8446 section 7.5 under TLS 1.3), with context used only
+// when it is not nil, as crypto/tls does.
+func (s *SSL) ExportKeyingMaterial(label string, context []byte, length int) ([]byte, error) {
+	out := make([]byte, length)
+	lb := []byte(label)
+	use := C.int(0)
+	if context != nil {
+		use = 1
+	}
+	q := getErrq()
+	defer putErrq(q)
+	r := C.shim_ssl_export_keying_material(s.p, bytePtr(out), C.size_t(len(out)),
+		bytePtr(lb), C.size_t(len(lb)), bytePtr(context), C.size_t(len(context)), use, q)
+	runtime.KeepAlive(s)
+	if r != 1 {
+		return nil, newError("SSL_export_keying_material", q)
+	}
+	return out, nil
+}
+
+// ExtendedMasterSecret reports SSL_get_extms_support: whether the
+// connection uses the extended master secret of RFC 7627.
+func (s *SSL) ExtendedMasterSecret() bool {
+	r := C.shim_ssl_extms(s.p) == 1
+	runtime.KeepAlive(s)
+	return r
+}
+
+// GroupID returns the key exchange group as its TLS code point, the value
+// of crypto/tls's CurveID (SSL_get_negotiated_group, mapped from OpenSSL's
+// NID); 0 when there is none or OpenSSL cannot tell.
+func (s *SSL) GroupID() uint16 {
+	id := uint16(C.shim_ssl_group_id(s.p))
+	runtime.KeepAlive(s)
+	return id
+}
+
+// exporterFunc is the type of tls.ConnectionState's keying material exporter.
+type exporterFunc = func(label string, context []byte, length int) ([]byte, error)
+
+// SetExporter makes st.ExportKeyingMaterial call f. crypto/tls keeps that
+// function in an unexported field, set only by its own connections, and
+// its ExportKeyingMaterial calls it unchecked: a ConnectionState built
+// anywhere else panics there. It reports false, leaving st as it is, when
+// this Go's crypto/tls has no such field of that type.
+func SetExporter(st *tls.ConnectionState, f exporterFunc) bool {
+	v := reflect.ValueOf(st).Elem().FieldByName("ekm")
+	if !v.IsValid() || v.Type() != reflect.TypeFor[exporterFunc]() {
+		return false
+	}
+	reflect.NewAt(v.Type(), unsafe.Pointer(v.UnsafeAddr())).Elem().Set(reflect.ValueOf(f))
+	return true
 }

@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "1e99ebfd763086fa555d4266c2b8304eaac04f1fbfa53a93edd45e302e1839ef"
+const shimDigest = "2e7312d3bf21940df2d6e0bd4b1a6853bf2451bd0c60e6994ba51393f408d59b"

@@ -425,3 +425,7 @@ quiet openssl x509 -in "$TMP/nul-server-self.pem" -CA ca.pem -CAkey ca.key -sha2
 
 # An IP address written as a DNS name: an IP literal must never match it.
 leaf dnsip-server ec '/O=sslctx tests/CN=127.0.0.1' dnsip_ext
+
+# ---------------------------------------------------------------------------
+# negserial/: a chain crypto/x509 cannot parse (its own script).
+./gen-unparsable.sh

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sslctx/ssl/internal/testpeer"
 )
 
 func TestConnectCAFile(t *testing.T) {
@@ -213,4 +215,19 @@ func TestConnectUsage(t *testing.T) {
 		assert.Equal(t, 2, code, "%q", args)
 		assert.True(t, strings.HasPrefix(stderr, "sslctx connect: "), "%q: %s", args, stderr)
 	}
+}
+
+// A verifying client refuses a server that sends no certificate (anonymous
+// suites); an optional one connects and says the server sent none.
+func TestConnectAnonymousServer(t *testing.T) {
+	srv := testpeer.StartServer(t, "-nocert", "-cipher", "ADH:AECDH:@SECLEVEL=0", "-no_tls1_3")
+	code, out, stderr := runCLI("connect", "-cafile", td("ca.pem"), "-ciphers", "ALL:@SECLEVEL=0", srv.Addr)
+	assert.Equal(t, 1, code, out)
+	assert.Empty(t, out)
+	assert.Equal(t, "sslctx connect: [SSL: PEER_DID_NOT_RETURN_A_CERTIFICATE] peer did not return a certificate\n", stderr)
+
+	code, out, stderr = runCLI("connect", "-cafile", td("ca.pem"), "-ciphers", "ALL:@SECLEVEL=0",
+		"-verify", "optional", "-no-check-hostname", srv.Addr)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "verify:    no certificate (CERT_OPTIONAL, and the server sent none)\n")
 }
