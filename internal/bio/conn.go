@@ -149,11 +149,12 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 // read never waits behind a blocked write.
 func (c *Conn) Run(op Op, buf []byte, flushWait bool) (Result, error) {
 	var pending error // a network error to report once what came with it is used
+	written := 0      // plaintext of buf a write has encrypted in earlier rounds
 	for {
 		c.mu.Lock()
 		if c.released {
 			c.mu.Unlock()
-			return Result{Status: Failed, Err: ErrReleased}, ErrReleased
+			return Result{Status: Failed, Err: ErrReleased, N: written}, ErrReleased
 		}
 		var r Result
 		if op == OpRead && c.starved && len(c.rx) == 0 && !c.eof {
@@ -161,6 +162,13 @@ func (c *Conn) Run(op Op, buf []byte, flushWait bool) (Result, error) {
 			r = Result{Status: WantRead}
 		} else {
 			r = c.doLocked(op, buf)
+		}
+		if op == OpWrite {
+			// A write split into chunks may need input after some of
+			// them: it goes on after those, never encrypting them twice.
+			buf = buf[r.N:]
+			written += r.N
+			r.N = written
 		}
 		seen, ended := c.fed, c.eof
 		c.mu.Unlock()
@@ -185,7 +193,7 @@ func (c *Conn) Run(op Op, buf []byte, flushWait bool) (Result, error) {
 		}
 		if ended {
 			// A well-behaved engine fails at the end of input instead.
-			return Result{Status: Failed, Err: io.ErrUnexpectedEOF}, nil
+			return Result{Status: Failed, Err: io.ErrUnexpectedEOF, N: r.N}, nil
 		}
 		if err := c.fill(seen); err != nil {
 			if !errors.Is(err, errFilledWithError) {

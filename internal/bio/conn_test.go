@@ -403,3 +403,30 @@ func TestRun_ReadKeepsDataWhenItsOutputCannotBeSent(t *testing.T) {
 	_, err = c.Run(OpWrite, []byte("x"), true)
 	assert.ErrorIs(t, err, errReset, "the network error surfaces on the next call")
 }
+
+// A write split into several engine calls that needs input half-way goes
+// on from where it stopped once the input has come: the chunks already
+// encrypted are not encrypted (and sent) again.
+func TestRun_WriteResumesAfterWantRead(t *testing.T) {
+	a, b, ea, _ := framePair(t, false)
+	// Something for a to read when its engine asks for input.
+	_, err := b.Run(OpWrite, []byte("poke"), true)
+	require.NoError(t, err)
+	msg := make([]byte, 2*opChunk+opChunk/2)
+	for i := range msg {
+		msg[i] = byte(i / 1000)
+	}
+	start := ea.writes
+	ea.stallWrite = start + 2 // the second chunk
+	r, err := a.Run(OpWrite, msg, true)
+	require.NoError(t, err)
+	require.Equal(t, Done, r.Status)
+	assert.Equal(t, len(msg), r.N)
+	assert.Equal(t, 4, ea.writes-start, "three chunks and one retry")
+	got := read(t, b, len(msg))
+	assert.True(t, bytes.Equal(msg, got), "the peer received each byte once, in order")
+	_, err = a.Run(OpWrite, []byte("end"), true)
+	require.NoError(t, err)
+	got = read(t, b, 3)
+	assert.True(t, bytes.Equal([]byte("end"), got), "nothing came between the write and the next: %d bytes", len(got))
+}
