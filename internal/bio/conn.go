@@ -342,6 +342,10 @@ func (c *Conn) reserveLocked(n int) {
 	c.out = grown
 }
 
+// testHookSent, when set by a test, runs in flush right after the writer
+// has sent the queue, while it still holds the writer's role.
+var testHookSent func()
+
 // Flush sends what the engine has produced, waiting for its turn as network
 // writer.
 func (c *Conn) Flush() error { return c.flush(true) }
@@ -352,19 +356,24 @@ func (c *Conn) flush(wait bool) error {
 			c.writeMu.Lock()
 		} else if !c.writeMu.TryLock() {
 			// The writer at work sends our output too: it loops until
-			// nothing is queued, and looks again after letting go.
+			// nothing is left, and looks again after letting go.
 			return nil
 		}
-		before := c.queued.Load()
 		err := c.sendLocked()
-		progress := c.queued.Load() != before
+		if testHookSent != nil {
+			testHookSent()
+		}
 		c.writeMu.Unlock()
 		if err != nil {
 			return err
 		}
-		if !progress {
-			// Nothing left that this Conn can send (the engine was
-			// released with output queued): do not spin.
+		// What a read queued while we still held the writer's role is
+		// ours to send: its flush found the role taken. Only the queue
+		// tells; the count may have moved back to where it was.
+		c.mu.Lock()
+		left := len(c.out)
+		c.mu.Unlock()
+		if left == 0 {
 			return nil
 		}
 	}

@@ -430,3 +430,32 @@ func TestRun_WriteResumesAfterWantRead(t *testing.T) {
 	got = read(t, b, 3)
 	assert.True(t, bytes.Equal([]byte("end"), got), "nothing came between the write and the next: %d bytes", len(got))
 }
+
+// Output a read queues while the writer finishes, as much as the writer
+// has just sent, is still sent: the writer looks at what is left, not at
+// whether the count moved.
+func TestFlush_SendsReadOutputQueuedWhileFinishing(t *testing.T) {
+	a, b, _, _ := framePair(t, true)
+	// Two data frames in one network write: reading them makes a queue
+	// two acknowledgements, 2*frameHeader bytes.
+	_, err := b.Run(OpWrite, make([]byte, 2000), true)
+	require.NoError(t, err)
+	payload := make([]byte, frameHeader) // a frame of 2*frameHeader bytes
+	var readErr error
+	testHookSent = func() {
+		testHookSent = nil
+		buf := make([]byte, 4000)
+		for got := 0; got < 2000 && readErr == nil; {
+			var r Result
+			r, readErr = a.Run(OpRead, buf, false)
+			got += r.N
+		}
+	}
+	t.Cleanup(func() { testHookSent = nil })
+	_, err = a.Run(OpWrite, payload, true)
+	require.NoError(t, err)
+	require.NoError(t, readErr)
+	require.Nil(t, testHookSent, "the read ran inside the writer's flush")
+	assert.Zero(t, a.queued.Load(), "the acknowledgements were left behind")
+	assert.Equal(t, payload, read(t, b, len(payload)))
+}
