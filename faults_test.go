@@ -457,3 +457,75 @@ func TestFault_HandshakesWhileCipherSuitesAreSet(t *testing.T) {
 		s.sock.Close()
 	}
 }
+
+// writeWatch counts the transport writes made while watching is set.
+type writeWatch struct {
+	net.Conn
+	watching atomic.Bool
+	writes   atomic.Int64
+}
+
+func (w *writeWatch) Write(p []byte) (int, error) {
+	if w.watching.Load() {
+		w.writes.Add(1)
+	}
+	return w.Conn.Write(p)
+}
+
+// A Write that timed out leaves ciphertext queued for a peer that does not
+// read; a Read afterwards returns the peer's data without waiting on, or
+// failing with, that backlog, whether the write deadline is still past or
+// was cleared: it does not write at all. The backlog goes out with the
+// next Write once the peer reads.
+func TestFault_ReadAfterWriteTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		clearWrite bool
+	}{
+		{"write deadline left in the past", false},
+		{"write deadline cleared", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cn, sn := tcpPair(t)
+			watch := &writeWatch{Conn: cn}
+			failIfStuck(t, 20*time.Second, cn, sn)
+			c, err := testClientContext(t).WrapSocket(watch, ServerHostname("localhost"), DoHandshakeOnConnect(false))
+			require.NoError(t, err)
+			s, err := testServerContext(t).WrapSocket(sn, ServerSide(true), DoHandshakeOnConnect(false))
+			require.NoError(t, err)
+			t.Cleanup(func() { c.Close(); s.Close() })
+			serverDone := make(chan error, 1)
+			go func() { serverDone <- s.DoHandshake() }()
+			require.NoError(t, c.DoHandshake())
+			require.NoError(t, <-serverDone)
+
+			require.NoError(t, c.SetWriteDeadline(time.Now().Add(100*time.Millisecond)))
+			big := make([]byte, 64<<20)
+			n, err := c.Write(big)
+			var ne net.Error
+			require.ErrorAs(t, err, &ne, "the server reads nothing: the write must time out")
+			require.True(t, ne.Timeout())
+			if tc.clearWrite {
+				require.NoError(t, c.SetWriteDeadline(time.Time{}))
+			}
+			_, err = s.Write([]byte("hi"))
+			require.NoError(t, err)
+			require.NoError(t, c.SetReadDeadline(time.Now().Add(3*time.Second)))
+			buf := make([]byte, 10)
+			watch.watching.Store(true)
+			k, err := c.Read(buf)
+			watch.watching.Store(false)
+			require.NoError(t, err, "the Read failed on the write's backlog")
+			assert.Equal(t, "hi", string(buf[:k]))
+			assert.Zero(t, watch.writes.Load(), "the Read wrote the write's backlog")
+
+			// The stream the server then reads is whole.
+			require.NoError(t, c.SetDeadline(time.Time{}))
+			got := make(chan []byte)
+			go func() { got <- readN(t, s, len(big)) }()
+			_, err = c.Write(big[n:])
+			require.NoError(t, err)
+			assert.True(t, bytes.Equal(big, <-got))
+		})
+	}
+}

@@ -144,9 +144,13 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 // returned as err with the engine's last result; the engine keeps its state,
 // so the operation can be run again once the cause is gone.
 //
-// Run flushes with flushWait set by waiting its turn as network writer; a
-// Run without it leaves the sending to a writer already at work, so that a
-// read never waits behind a blocked write.
+// Run flushes with flushWait set by waiting its turn as network writer. A
+// Run without it (a read) never waits on, nor fails with, the write
+// direction: it sends only what its own operation produced (an alert, a
+// KeyUpdate answer) and only when nothing else is queued; it leaves the
+// sending to a writer already at work; and output queued behind a backlog
+// (what a write that timed out could not send) goes out after that backlog,
+// with the next flush that waits.
 func (c *Conn) Run(op Op, buf []byte, flushWait bool) (Result, error) {
 	var pending error // a network error to report once what came with it is used
 	written := 0      // plaintext of buf a write has encrypted in earlier rounds
@@ -156,6 +160,11 @@ func (c *Conn) Run(op Op, buf []byte, flushWait bool) (Result, error) {
 			c.mu.Unlock()
 			return Result{Status: Failed, Err: ErrReleased, N: written}, ErrReleased
 		}
+		// Output queued before this operation (what a write that timed
+		// out could not send, or what waits for a writer at work) is the
+		// write direction's backlog.
+		backlog := c.queued.Load() > 0
+		queuedBefore := len(c.out)
 		var r Result
 		if op == OpRead && c.starved && len(c.rx) == 0 && !c.eof {
 			// Asking the engine would only hear it wants input.
@@ -163,6 +172,7 @@ func (c *Conn) Run(op Op, buf []byte, flushWait bool) (Result, error) {
 		} else {
 			r = c.doLocked(op, buf)
 		}
+		produced := len(c.out) != queuedBefore
 		if op == OpWrite {
 			// A write split into chunks may need input after some of
 			// them: it goes on after those, never encrypting them twice.
@@ -172,7 +182,11 @@ func (c *Conn) Run(op Op, buf []byte, flushWait bool) (Result, error) {
 		}
 		seen, ended := c.fed, c.eof
 		c.mu.Unlock()
-		if err := c.flush(flushWait); err != nil {
+		var err error
+		if flushWait || produced && !backlog {
+			err = c.flush(flushWait)
+		}
+		if err != nil {
 			switch {
 			case r.Status == Failed:
 				// The TLS failure says more than the alert that could

@@ -459,3 +459,32 @@ func TestFlush_SendsReadOutputQueuedWhileFinishing(t *testing.T) {
 	assert.Zero(t, a.queued.Load(), "the acknowledgements were left behind")
 	assert.Equal(t, payload, read(t, b, len(payload)))
 }
+
+// After a write timed out with ciphertext left unsent, a read returns the
+// peer's data: it neither fails with the write's timeout nor waits to send
+// the backlog. Its own output (an acknowledgement) waits behind the
+// backlog and goes out with it.
+func TestRun_ReadAfterWriteTimeout(t *testing.T) {
+	a, b, _, _ := framePair(t, true)
+	big := bytes.Repeat([]byte{'w'}, 8<<20)
+	require.NoError(t, a.NetConn().SetWriteDeadline(time.Now().Add(50*time.Millisecond)))
+	_, err := a.Run(OpWrite, big, true)
+	require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+	backlog := a.queued.Load()
+	require.Positive(t, backlog)
+	_, err = b.Run(OpWrite, []byte("hi"), true)
+	require.NoError(t, err)
+	require.NoError(t, a.NetConn().SetReadDeadline(time.Now().Add(5*time.Second)))
+	buf := make([]byte, 10)
+	r, err := a.Run(OpRead, buf, false)
+	require.NoError(t, err, "the read failed on the write's backlog")
+	assert.Equal(t, "hi", string(buf[:r.N]))
+	assert.Equal(t, backlog+frameHeader, a.queued.Load(), "the acknowledgement waits behind the backlog")
+
+	require.NoError(t, a.NetConn().SetDeadline(time.Time{}))
+	done := make(chan []byte)
+	go func() { done <- read(t, b, len(big)) }()
+	require.NoError(t, a.Flush())
+	assert.Zero(t, a.queued.Load())
+	assert.True(t, bytes.Equal(big, <-done), "the stream arrived whole and in order")
+}
