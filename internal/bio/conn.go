@@ -77,6 +77,17 @@ type Engine interface {
 // ErrReleased is returned by operations after Release or Detach.
 var ErrReleased = errors.New("bio: engine released")
 
+// maxReadOutput bounds the answers reads may queue for a writer that is
+// blocked or gone (a write that timed out): a TLS 1.3 KeyUpdate answer is
+// 27 bytes, so a peer reaches it only by asking for thousands of them
+// while it reads nothing we send.
+const maxReadOutput = 64 << 10
+
+// ErrReadOutputBacklog fails reads while the answers earlier reads queued
+// (KeyUpdate answers, renegotiation, alerts) cannot be sent: the peer asks
+// for more of them than it reads. Reading can go on once they are sent.
+var ErrReadOutputBacklog = fmt.Errorf("bio: the peer keeps sending records that need an answer (KeyUpdate requests, renegotiation) but does not read the answers: %d KiB of them wait to be sent; reading resumes once they are", maxReadOutput>>10)
+
 // Buffers come from process-wide pools and go back as soon as they are
 // empty: an idle connection holds none. A read buffer holds a full record
 // with its header; a small output buffer a handshake flight, a large one
@@ -115,6 +126,7 @@ type Conn struct {
 	rxBuf    *[]byte // the pooled buffer rx lies in
 	out      []byte  // ciphertext produced and not yet taken by the writer
 	outBuf   *[]byte // the pooled buffer out lies in
+	readOut  int     // how much of out reads produced
 	fed      uint64  // counts network reads, so a waiting reader notices input that arrived
 	eof      bool    // the transport has ended
 	// starved says the engine has taken all input and holds nothing a
@@ -165,6 +177,12 @@ func (c *Conn) Run(op Op, buf []byte, flushWait bool) (Result, error) {
 		// write direction's backlog.
 		backlog := c.queued.Load() > 0
 		queuedBefore := len(c.out)
+		if op == OpRead && c.readOut >= maxReadOutput {
+			// A peer that never reads could otherwise make us queue
+			// answers without end; crypto/tls blocks the read there.
+			c.mu.Unlock()
+			return Result{Status: Failed, Err: ErrReadOutputBacklog}, nil
+		}
 		var r Result
 		if op == OpRead && c.starved && len(c.rx) == 0 && !c.eof {
 			// Asking the engine would only hear it wants input.
@@ -328,6 +346,9 @@ func (c *Conn) doOneLocked(op Op, buf []byte) Result {
 	if d := len(c.out) - before; d != 0 {
 		// Most reads produce nothing: spare them the atomic write.
 		c.queued.Add(int64(d))
+		if op == OpRead {
+			c.readOut += d
+		}
 	}
 	return r
 }
@@ -406,6 +427,7 @@ func (c *Conn) sendLocked() error {
 			// The writer takes the whole queue; the engine starts a new one.
 			c.unsent, c.sendBuf = c.out, c.outBuf
 			c.out, c.outBuf = nil, nil
+			c.readOut = 0
 			c.mu.Unlock()
 		}
 		n, err := c.nc.Write(c.unsent)
@@ -478,6 +500,7 @@ func (c *Conn) releaseLocked() {
 		putOut(c.outBuf)
 	}
 	c.out, c.outBuf = nil, nil
+	c.readOut = 0
 }
 
 // Detach frees the engine and returns the ciphertext read from the network

@@ -488,3 +488,45 @@ func TestRun_ReadAfterWriteTimeout(t *testing.T) {
 	assert.Zero(t, a.queued.Load())
 	assert.True(t, bytes.Equal(big, <-done), "the stream arrived whole and in order")
 }
+
+// A peer that never reads and keeps sending records that need an answer
+// cannot make the queue of answers grow without end: reads fail once
+// maxReadOutput of answers wait, and go on once they are sent.
+func TestRun_ReadOutputIsBounded(t *testing.T) {
+	a, b, _, eb := framePair(t, true)
+	// Enough one-byte data frames for twice the bound of acknowledgements.
+	frames := 2*maxReadOutput/frameHeader + 1
+	for i := 0; i < frames; i++ {
+		eb.emit('D', []byte{'k'})
+	}
+	sent := make(chan error, 1)
+	go func() { _, err := b.NetConn().Write(eb.out); sent <- err }()
+	require.True(t, a.TryWriter(), "take the writer's role as a blocked write would")
+	buf := make([]byte, 4096)
+	got, most := 0, int64(0)
+	var err error
+	for got < frames {
+		var r Result
+		r, err = a.Run(OpRead, buf, false)
+		require.NoError(t, err)
+		most = max(most, a.queued.Load())
+		if r.Status == Failed {
+			err = r.Err
+			break
+		}
+		got += r.N
+	}
+	assert.ErrorIs(t, err, ErrReadOutputBacklog, "after %d of %d frames", got, frames)
+	assert.LessOrEqual(t, most, int64(maxReadOutput+readBufSize), "the queue outgrew its bound")
+
+	// Once the answers are sent, reading goes on to the end.
+	require.NoError(t, a.sendLocked())
+	a.ReleaseWriter()
+	for got < frames {
+		r, err := a.Run(OpRead, buf, false)
+		require.NoError(t, err)
+		require.Equal(t, Done, r.Status, "after %d of %d frames", got, frames)
+		got += r.N
+	}
+	require.NoError(t, <-sent)
+}
