@@ -98,6 +98,10 @@ const (
 	largeOutSize = 64<<10 + 2<<10
 )
 
+// peekSize holds a small record whole (a request of a keep-alive protocol,
+// a 1 KiB message with its 22 bytes of TLS 1.3 overhead) in one read.
+const peekSize = 2 << 10
+
 var (
 	readBufs     = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
 	smallOutBufs = sync.Pool{New: func() any { b := make([]byte, 0, smallOutSize); return &b }}
@@ -136,6 +140,13 @@ type Conn struct {
 	queued atomic.Int64 // len(out) plus len(unsent): zero means nothing to send
 
 	readMu sync.Mutex
+	// peek takes a network read that is likely to wait (the last one
+	// emptied the transport), so that a connection idle between requests
+	// pins no pooled buffer; a read that fills it, or a pooled one, says
+	// more is coming, and the next read takes a pooled buffer. Only the
+	// reader writes it, and only while rx is empty.
+	peek    [peekSize]byte
+	drained bool // the last network read did not fill its buffer
 
 	writeMu sync.Mutex
 	unsent  []byte  // what the writer is sending, in order
@@ -144,7 +155,8 @@ type Conn struct {
 
 // New returns a Conn pumping between eng and nc.
 func New(nc net.Conn, eng Engine) *Conn {
-	return &Conn{nc: nc, eng: eng}
+	// The first read waits for the peer's first flight: it peeks.
+	return &Conn{nc: nc, eng: eng, drained: true}
 }
 
 // NetConn returns the transport.
@@ -246,16 +258,28 @@ func (c *Conn) fill(seen uint64) error {
 	defer c.readMu.Unlock()
 	c.mu.Lock()
 	moved, released := c.fed != seen, c.released
+	// peek is written only while rx is empty, as rx may lie in it. (It
+	// nearly always is: fill runs once the engine took all of rx, and only
+	// the reader adds to it.)
+	usePeek := c.drained && len(c.rx) == 0
 	c.mu.Unlock()
 	if moved || released {
 		return nil
 	}
-	bp := readBufs.Get().(*[]byte)
-	n, err := c.nc.Read(*bp)
+	var bp *[]byte
+	p := c.peek[:]
+	if !usePeek {
+		bp = readBufs.Get().(*[]byte)
+		p = *bp
+	}
+	n, err := c.nc.Read(p)
+	c.drained = n < len(p)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.released {
-		readBufs.Put(bp)
+		if bp != nil {
+			readBufs.Put(bp)
+		}
 		return ErrReleased
 	}
 	if n > 0 || err == io.EOF {
@@ -264,11 +288,13 @@ func (c *Conn) fill(seen uint64) error {
 	switch {
 	case n > 0 && len(c.rx) == 0:
 		c.dropRxLocked()
-		c.rx, c.rxBuf = (*bp)[:n], bp
+		c.rx, c.rxBuf = p[:n], bp
 	case n > 0:
-		c.rx = append(c.rx, (*bp)[:n]...)
-		readBufs.Put(bp)
-	default:
+		c.rx = append(c.rx, p[:n]...)
+		if bp != nil {
+			readBufs.Put(bp)
+		}
+	case bp != nil:
 		readBufs.Put(bp)
 	}
 	if err == io.EOF {

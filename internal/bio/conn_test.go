@@ -530,3 +530,52 @@ func TestRun_ReadOutputIsBounded(t *testing.T) {
 	}
 	require.NoError(t, <-sent)
 }
+
+// enteredConn marks when a Read reaches the transport.
+type enteredConn struct {
+	net.Conn
+	once    sync.Once
+	entered *sync.WaitGroup
+}
+
+func (c *enteredConn) Read(p []byte) (int, error) {
+	c.once.Do(c.entered.Done)
+	return c.Conn.Read(p)
+}
+
+// A read waiting for a peer that sends nothing holds no pooled read
+// buffer: idle keep-alive connections would each pin one.
+func TestRun_IdleReadHoldsNoReadBuffer(t *testing.T) {
+	const n = 500
+	heap := func() uint64 {
+		// Two collections empty the pools, so that the reads below
+		// allocate every buffer they take.
+		runtime.GC()
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	var entered, ended sync.WaitGroup
+	entered.Add(n)
+	ended.Add(n)
+	peers := make([]net.Conn, 0, n)
+	before := heap()
+	for i := 0; i < n; i++ {
+		local, peer := net.Pipe()
+		peers = append(peers, peer)
+		e := &frameEngine{mu: &sync.Mutex{}, seq: new(uint32), sentH: true, gotH: true}
+		c := New(&enteredConn{Conn: local, entered: &entered}, e)
+		go func() {
+			defer ended.Done()
+			_, _ = c.Run(OpRead, make([]byte, 1), false)
+		}()
+	}
+	entered.Wait()
+	per := float64(heap()-before) / n
+	for _, p := range peers {
+		p.Close()
+	}
+	ended.Wait()
+	assert.Less(t, per, float64(readBufSize)/2, "bytes of heap per idle reader")
+}

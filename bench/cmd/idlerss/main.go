@@ -8,9 +8,13 @@
 //
 //	go run ./bench/cmd/idlerss -n 10000
 //
-// The two ends run in separate processes so that only the server is
-// counted. Each Read is given a 1-byte buffer so that the figure is the
-// library's, not the application's.
+// Before going idle, each client sends a request of -request bytes (16 KiB
+// by default) that the server reads whole, as a long-running server has
+// carried traffic: buffers then hold pages that were written, which the
+// kernel counts, where fresh ones would not be. The two ends run in
+// separate processes so that only the server is counted. The idle Read is
+// given a 1-byte buffer so that the figure is the library's, not the
+// application's.
 package main
 
 import (
@@ -18,6 +22,7 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -25,22 +30,25 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/sslctx/ssl"
 	"github.com/sslctx/ssl/internal/golden"
+	"github.com/sslctx/ssl/openssl"
 )
 
 func main() {
 	n := flag.Int("n", 10000, "idle connections")
+	request := flag.Int("request", 16<<10, "bytes each client sends before going idle")
 	client := flag.String("client", "", "run as the client of the server at this address (internal)")
 	flag.Parse()
 	var err error
 	if *client != "" {
-		err = runClient(*client, *n)
+		err = runClient(*client, *n, *request)
 	} else {
-		err = runServer(*n)
+		err = runServer(*n, *request)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "idlerss:", err)
@@ -50,12 +58,16 @@ func main() {
 
 // runClient opens n connections, completes each handshake, prints "ready"
 // and keeps them open until its standard input ends.
-func runClient(addr string, n int) error {
+func runClient(addr string, n, request int) error {
 	cfg := &tls.Config{InsecureSkipVerify: true}
 	conns := make([]net.Conn, 0, n)
+	req := make([]byte, request)
 	for i := 0; i < n; i++ {
 		c, err := tls.Dial("tcp", addr, cfg)
 		if err != nil {
+			return fmt.Errorf("connection %d: %w", i, err)
+		}
+		if _, err := c.Write(req); err != nil {
 			return fmt.Errorf("connection %d: %w", i, err)
 		}
 		conns = append(conns, c)
@@ -68,7 +80,8 @@ func runClient(addr string, n int) error {
 	return nil
 }
 
-func runServer(n int) error {
+func runServer(n, request int) error {
+	requests := sync.Pool{New: func() any { b := make([]byte, request); return &b }}
 	ctx, err := ssl.NewContext(ssl.ProtocolTLSServer)
 	if err != nil {
 		return err
@@ -81,7 +94,7 @@ func runServer(n int) error {
 		return err
 	}
 	defer l.Close()
-	before := settle()
+	before, mBefore := settle(), memStats()
 
 	var idle atomic.Int64 // handshakes done: the goroutine is in Read
 	go func() {
@@ -97,7 +110,11 @@ func runServer(n int) error {
 			}
 			go func() {
 				defer s.Close()
-				if s.DoHandshake() != nil {
+				bp := requests.Get().(*[]byte)
+				_, err := io.ReadFull(s, *bp)
+				requests.Put(bp)
+				if err != nil {
+					fmt.Fprintln(os.Stderr, "idlerss: reading the request:", err)
 					return
 				}
 				idle.Add(1)
@@ -106,7 +123,7 @@ func runServer(n int) error {
 		}
 	}()
 
-	cmd := exec.Command(os.Args[0], "-client", l.Addr().String(), "-n", strconv.Itoa(n))
+	cmd := exec.Command(os.Args[0], "-client", l.Addr().String(), "-n", strconv.Itoa(n), "-request", strconv.Itoa(request))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -131,10 +148,24 @@ func runServer(n int) error {
 		}
 	}
 	time.Sleep(200 * time.Millisecond) // let the last goroutines reach the network read
-	after := settle()
+	after, mAfter := settle(), memStats()
 	fmt.Printf("%d idle connections blocked in Read: RSS %.1f MiB before, %.1f MiB after, %.1f KiB per connection\n",
 		n, float64(before)/(1<<20), float64(after)/(1<<20), float64(after-before)/1024/float64(n))
+	per := func(a, b int64) float64 { return float64(a-b) / 1024 / float64(n) }
+	fmt.Printf("per connection: Go heap %.1f KiB, goroutine stacks %.1f KiB, OpenSSL heap %.1f KiB\n",
+		per(mAfter.heap, mBefore.heap), per(mAfter.stack, mBefore.stack), per(mAfter.c, mBefore.c))
 	return nil
+}
+
+type mem struct{ heap, stack, c int64 }
+
+// memStats reads the live Go heap, the goroutine stacks and the C heap
+// OpenSSL allocated.
+func memStats() mem {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	c, _ := openssl.CHeapInUse()
+	return mem{heap: int64(m.HeapAlloc), stack: int64(m.StackInuse), c: c}
 }
 
 // settle collects garbage, returns freed memory to the system and reads
