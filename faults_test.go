@@ -6,12 +6,17 @@ import (
 	"io"
 	"math/rand"
 	"net"
+	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/sslctx/ssl/internal/bio"
+	"github.com/sslctx/ssl/internal/golden"
+	"github.com/sslctx/ssl/internal/testpeer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -528,4 +533,91 @@ func TestFault_ReadAfterWriteTimeout(t *testing.T) {
 			assert.True(t, bytes.Equal(big, <-got))
 		})
 	}
+}
+
+// gatedConn holds every Write while closed is set, as a transport to a peer
+// that does not read, until open is closed.
+type gatedConn struct {
+	net.Conn
+	closed atomic.Bool
+	open   chan struct{}
+}
+
+func (g *gatedConn) Write(p []byte) (int, error) {
+	if g.closed.Load() {
+		<-g.open
+	}
+	return g.Conn.Write(p)
+}
+
+// A peer that reads nothing and keeps asking for TLS 1.3 KeyUpdates
+// (openssl s_server's "K") while our Write is blocked cannot make us queue
+// answers without end: once 64 KiB of them wait (a KeyUpdate answer is 27
+// bytes), Read fails, and everything queued goes out when the peer reads.
+func TestFault_PeerRequestsKeyUpdatesWithoutReading(t *testing.T) {
+	srv := testpeer.StartServer(t, "-cert", golden.Path("server-rsa.pem"), "-key", golden.Path("server-rsa.key"), "-tls1_3")
+	nc, err := net.Dial("tcp", srv.Addr)
+	require.NoError(t, err)
+	gate := &gatedConn{Conn: nc, open: make(chan struct{})}
+	opened := sync.OnceFunc(func() { close(gate.open) })
+	defer opened()
+	c, err := testClientContext(t).WrapSocket(gate, ServerHostname("localhost"))
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.SetDeadline(time.Now().Add(testpeer.RunTimeout)))
+	buf := make([]byte, 64)
+	// s_server takes stdin once the handshake is behind it.
+	require.NoError(t, srv.Send("ready\n"))
+	require.Equal(t, "ready\n", string(readN(t, c, 6)))
+
+	gate.closed.Store(true)
+	wrote := make(chan error, 1)
+	go func() { _, err := c.Write([]byte("blocked\n")); wrote <- err }()
+
+	readDone := make(chan error, 1)
+	var data strings.Builder // the answers come with no data
+	go func() {
+		for {
+			n, err := c.Read(buf)
+			data.Write(buf[:n])
+			if err != nil {
+				readDone <- err
+				return
+			}
+		}
+	}()
+	var readErr error
+	requests := 0
+	for readErr == nil && requests < 5000 {
+		select {
+		case readErr = <-readDone:
+			continue
+		default:
+		}
+		// s_server takes a command only when it comes alone; and OpenSSL
+		// refuses more than 32 KeyUpdates in a row with no data between.
+		require.NoError(t, srv.Send("K\n"))
+		requests++
+		time.Sleep(time.Millisecond)
+		if requests%16 == 0 {
+			require.NoError(t, srv.Send("d\n"))
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if readErr == nil {
+		require.NoError(t, srv.Send("d\n"))
+		select {
+		case readErr = <-readDone:
+		case <-time.After(5 * time.Second):
+		}
+	}
+	require.ErrorIs(t, readErr, bio.ErrReadOutputBacklog, "after %d KeyUpdate requests", requests)
+	t.Logf("Read failed after %d KeyUpdate requests (%d sent as data when s_server read two at once)",
+		requests, strings.Count(data.String(), "K"))
+
+	// The peer reads again: the Write and the answers go out.
+	opened()
+	require.NoError(t, <-wrote)
+	_, ok := srv.WaitFor(regexp.MustCompile(`blocked`), testpeer.RunTimeout)
+	assert.True(t, ok, "the blocked Write reached the server")
 }

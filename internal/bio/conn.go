@@ -86,7 +86,8 @@ const maxReadOutput = 64 << 10
 // ErrReadOutputBacklog fails reads while the answers earlier reads queued
 // (KeyUpdate answers, renegotiation, alerts) cannot be sent: the peer asks
 // for more of them than it reads. Reading can go on once they are sent.
-var ErrReadOutputBacklog = fmt.Errorf("bio: the peer keeps sending records that need an answer (KeyUpdate requests, renegotiation) but does not read the answers: %d KiB of them wait to be sent; reading resumes once they are", maxReadOutput>>10)
+// Its text names the library, as Socket.Read returns it as is.
+var ErrReadOutputBacklog = fmt.Errorf("ssl: the peer keeps sending records that need an answer (KeyUpdate requests, renegotiation) but does not read the answers: %d KiB of them wait to be sent; reading resumes once they are", maxReadOutput>>10)
 
 // Buffers come from process-wide pools and go back as soon as they are
 // empty: an idle connection holds none. A read buffer holds a full record
