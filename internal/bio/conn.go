@@ -223,12 +223,14 @@ func (c *Conn) Run(op Op, buf []byte, flushWait bool) (Result, error) {
 				// The TLS failure says more than the alert that could
 				// not be sent about it.
 				return r, nil
-			case op == OpRead && r.Status == Done && r.N > 0:
-				// What was read is the caller's; the network error
-				// comes back with the next call.
-				return r, nil
+			case !flushWait:
+				// A read does not fail with the write direction's error
+				// (a write deadline, a peer that stopped reading): its
+				// output stays queued, the error comes back with the
+				// next write, and a broken transport shows in the read.
+			default:
+				return r, err
 			}
-			return r, err
 		}
 		if r.Status != WantRead {
 			return r, nil

@@ -579,3 +579,40 @@ func TestRun_IdleReadHoldsNoReadBuffer(t *testing.T) {
 	ended.Wait()
 	assert.Less(t, per, float64(readBufSize)/2, "bytes of heap per idle reader")
 }
+
+// chunkedConn delivers its chunks one per Read, then io.EOF, and can send
+// nothing.
+type chunkedConn struct {
+	net.Conn
+	chunks [][]byte
+}
+
+func (c *chunkedConn) Read(p []byte) (int, error) {
+	if len(c.chunks) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, c.chunks[0])
+	c.chunks = c.chunks[1:]
+	return n, nil
+}
+
+func (c *chunkedConn) Write(p []byte) (int, error) { return 0, errReset }
+
+// A read whose record produced output but no data yet (a KeyUpdate) goes
+// on reading when that output cannot be sent: the write direction's error
+// is the next write's to report.
+func TestRun_ReadGoesOnWhenItsOutputCannotBeSent(t *testing.T) {
+	e := &frameEngine{mu: &sync.Mutex{}, seq: new(uint32), sentH: true, gotH: true, ack: true}
+	peer := &frameEngine{mu: e.mu, seq: e.seq}
+	peer.emit('D', nil) // answered, and carries no data
+	first := peer.out
+	peer.out = nil
+	peer.emit('D', []byte("data"))
+	c := New(&chunkedConn{chunks: [][]byte{first, peer.out}}, e)
+	buf := make([]byte, 64)
+	r, err := c.Run(OpRead, buf, false)
+	require.NoError(t, err)
+	assert.Equal(t, "data", string(buf[:r.N]))
+	_, err = c.Run(OpWrite, []byte("x"), true)
+	assert.ErrorIs(t, err, errReset, "the network error surfaces on the next write")
+}
