@@ -192,7 +192,9 @@ func (c *Conn) Run(op Op, buf []byte, flushWait bool) (Result, error) {
 		queuedBefore := len(c.out)
 		if op == OpRead && c.readOut >= maxReadOutput {
 			// A peer that never reads could otherwise make us queue
-			// answers without end; crypto/tls blocks the read there.
+			// answers without end. crypto/tls blocks the read there;
+			// with no writer at work (a write timed out) nothing would
+			// end that wait, not even the read deadline: we fail it.
 			c.mu.Unlock()
 			return Result{Status: Failed, Err: ErrReadOutputBacklog}, nil
 		}
