@@ -6,12 +6,17 @@ import (
 	"io"
 	"math/rand"
 	"net"
+	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/sslctx/ssl/internal/bio"
+	"github.com/sslctx/ssl/internal/golden"
+	"github.com/sslctx/ssl/internal/testpeer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -518,4 +523,163 @@ func TestFault_ForgedRecordReasonReachesTheRead(t *testing.T) {
 			assert.Equal(t, "DECRYPTION_FAILED_OR_BAD_RECORD_MAC", e.Reason, "the Read after %s: %v", between.name, e)
 		})
 	}
+}
+
+// writeWatch counts the transport writes made while watching is set.
+type writeWatch struct {
+	net.Conn
+	watching atomic.Bool
+	writes   atomic.Int64
+}
+
+func (w *writeWatch) Write(p []byte) (int, error) {
+	if w.watching.Load() {
+		w.writes.Add(1)
+	}
+	return w.Conn.Write(p)
+}
+
+// A Write that timed out leaves ciphertext queued for a peer that does not
+// read; a Read afterwards returns the peer's data without waiting on, or
+// failing with, that backlog, whether the write deadline is still past or
+// was cleared: it does not write at all. The backlog goes out with the
+// next Write once the peer reads.
+func TestFault_ReadAfterWriteTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		clearWrite bool
+	}{
+		{"write deadline left in the past", false},
+		{"write deadline cleared", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cn, sn := tcpPair(t)
+			watch := &writeWatch{Conn: cn}
+			failIfStuck(t, 20*time.Second, cn, sn)
+			c, err := testClientContext(t).WrapSocket(watch, ServerHostname("localhost"), DoHandshakeOnConnect(false))
+			require.NoError(t, err)
+			s, err := testServerContext(t).WrapSocket(sn, ServerSide(true), DoHandshakeOnConnect(false))
+			require.NoError(t, err)
+			t.Cleanup(func() { c.Close(); s.Close() })
+			serverDone := make(chan error, 1)
+			go func() { serverDone <- s.DoHandshake() }()
+			require.NoError(t, c.DoHandshake())
+			require.NoError(t, <-serverDone)
+
+			require.NoError(t, c.SetWriteDeadline(time.Now().Add(100*time.Millisecond)))
+			big := make([]byte, 64<<20)
+			n, err := c.Write(big)
+			var ne net.Error
+			require.ErrorAs(t, err, &ne, "the server reads nothing: the write must time out")
+			require.True(t, ne.Timeout())
+			if tc.clearWrite {
+				require.NoError(t, c.SetWriteDeadline(time.Time{}))
+			}
+			_, err = s.Write([]byte("hi"))
+			require.NoError(t, err)
+			require.NoError(t, c.SetReadDeadline(time.Now().Add(3*time.Second)))
+			buf := make([]byte, 10)
+			watch.watching.Store(true)
+			k, err := c.Read(buf)
+			watch.watching.Store(false)
+			require.NoError(t, err, "the Read failed on the write's backlog")
+			assert.Equal(t, "hi", string(buf[:k]))
+			assert.Zero(t, watch.writes.Load(), "the Read wrote the write's backlog")
+
+			// The stream the server then reads is whole.
+			require.NoError(t, c.SetDeadline(time.Time{}))
+			got := make(chan []byte)
+			go func() { got <- readN(t, s, len(big)) }()
+			_, err = c.Write(big[n:])
+			require.NoError(t, err)
+			assert.True(t, bytes.Equal(big, <-got))
+		})
+	}
+}
+
+// gatedConn holds every Write while closed is set, as a transport to a peer
+// that does not read, until open is closed.
+type gatedConn struct {
+	net.Conn
+	closed atomic.Bool
+	open   chan struct{}
+}
+
+func (g *gatedConn) Write(p []byte) (int, error) {
+	if g.closed.Load() {
+		<-g.open
+	}
+	return g.Conn.Write(p)
+}
+
+// A peer that reads nothing and keeps asking for TLS 1.3 KeyUpdates
+// (openssl s_server's "K") while our Write is blocked cannot make us queue
+// answers without end: once 64 KiB of them wait (a KeyUpdate answer is 27
+// bytes), Read fails, and everything queued goes out when the peer reads.
+func TestFault_PeerRequestsKeyUpdatesWithoutReading(t *testing.T) {
+	srv := testpeer.StartServer(t, "-cert", golden.Path("server-rsa.pem"), "-key", golden.Path("server-rsa.key"), "-tls1_3")
+	nc, err := net.Dial("tcp", srv.Addr)
+	require.NoError(t, err)
+	gate := &gatedConn{Conn: nc, open: make(chan struct{})}
+	opened := sync.OnceFunc(func() { close(gate.open) })
+	defer opened()
+	c, err := testClientContext(t).WrapSocket(gate, ServerHostname("localhost"))
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.SetDeadline(time.Now().Add(testpeer.RunTimeout)))
+	buf := make([]byte, 64)
+	// s_server takes stdin once the handshake is behind it.
+	require.NoError(t, srv.Send("ready\n"))
+	require.Equal(t, "ready\n", string(readN(t, c, 6)))
+
+	gate.closed.Store(true)
+	wrote := make(chan error, 1)
+	go func() { _, err := c.Write([]byte("blocked\n")); wrote <- err }()
+
+	readDone := make(chan error, 1)
+	var data strings.Builder // the answers come with no data
+	go func() {
+		for {
+			n, err := c.Read(buf)
+			data.Write(buf[:n])
+			if err != nil {
+				readDone <- err
+				return
+			}
+		}
+	}()
+	var readErr error
+	requests := 0
+	for readErr == nil && requests < 5000 {
+		select {
+		case readErr = <-readDone:
+			continue
+		default:
+		}
+		// s_server takes a command only when it comes alone; and OpenSSL
+		// refuses more than 32 KeyUpdates in a row with no data between.
+		require.NoError(t, srv.Send("K\n"))
+		requests++
+		time.Sleep(time.Millisecond)
+		if requests%16 == 0 {
+			require.NoError(t, srv.Send("d\n"))
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if readErr == nil {
+		require.NoError(t, srv.Send("d\n"))
+		select {
+		case readErr = <-readDone:
+		case <-time.After(5 * time.Second):
+		}
+	}
+	require.ErrorIs(t, readErr, bio.ErrReadOutputBacklog, "after %d KeyUpdate requests", requests)
+	t.Logf("Read failed after %d KeyUpdate requests (%d sent as data when s_server read two at once)",
+		requests, strings.Count(data.String(), "K"))
+
+	// The peer reads again: the Write and the answers go out.
+	opened()
+	require.NoError(t, <-wrote)
+	_, ok := srv.WaitFor(regexp.MustCompile(`blocked`), testpeer.RunTimeout)
+	assert.True(t, ok, "the blocked Write reached the server")
 }

@@ -208,6 +208,12 @@ func (s *Socket) HandshakeContext(ctx context.Context) error {
 // connection that ends without close_notify also gives io.EOF unless
 // SuppressRaggedEOFs(false) was given, in which case it is an *Error with
 // Code ErrorEOF ("EOF occurred in violation of protocol").
+//
+// Read never waits on the write direction: what a timed-out Write left
+// unsent, and the answers Read itself produces behind it (TLS 1.3 KeyUpdate
+// answers, alerts), go out with the next Write or Close. A peer that asks
+// for such answers while reading none of them gets 64 KiB of them at most:
+// Read then fails, harmlessly, until they are sent.
 func (s *Socket) Read(p []byte) (int, error) {
 	if err := s.DoHandshake(); err != nil {
 		return 0, err
@@ -249,7 +255,7 @@ func (s *Socket) Read(p []byte) (int, error) {
 // performing the handshake first if it has not run. It returns len(p) and
 // nil, or the error that stopped it and how many bytes of p were taken:
 // bytes taken are already encrypted and queued, and go out with the next
-// call even if this one timed out.
+// Write (or Close) even if this one timed out.
 func (s *Socket) Write(p []byte) (int, error) {
 	if err := s.DoHandshake(); err != nil {
 		return 0, err

@@ -77,6 +77,18 @@ type Engine interface {
 // ErrReleased is returned by operations after Release or Detach.
 var ErrReleased = errors.New("bio: engine released")
 
+// maxReadOutput bounds the answers reads may queue for a writer that is
+// blocked or gone (a write that timed out): a TLS 1.3 KeyUpdate answer is
+// 27 bytes, so a peer reaches it only by asking for thousands of them
+// while it reads nothing we send.
+const maxReadOutput = 64 << 10
+
+// ErrReadOutputBacklog fails reads while the answers earlier reads queued
+// (KeyUpdate answers, renegotiation, alerts) cannot be sent: the peer asks
+// for more of them than it reads. Reading can go on once they are sent.
+// Its text names the library, as Socket.Read returns it as is.
+var ErrReadOutputBacklog = fmt.Errorf("ssl: the peer keeps sending records that need an answer (KeyUpdate requests, renegotiation) but does not read the answers: %d KiB of them wait to be sent; reading resumes once they are", maxReadOutput>>10)
+
 // Buffers come from process-wide pools and go back as soon as they are
 // empty: an idle connection holds none. A read buffer holds a full record
 // with its header; a small output buffer a handshake flight, a large one
@@ -86,6 +98,10 @@ const (
 	smallOutSize = 4 << 10
 	largeOutSize = 64<<10 + 2<<10
 )
+
+// peekSize holds a small record whole (a request of a keep-alive protocol,
+// a 1 KiB message with its 22 bytes of TLS 1.3 overhead) in one read.
+const peekSize = 2 << 10
 
 var (
 	readBufs     = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
@@ -115,6 +131,7 @@ type Conn struct {
 	rxBuf    *[]byte // the pooled buffer rx lies in
 	out      []byte  // ciphertext produced and not yet taken by the writer
 	outBuf   *[]byte // the pooled buffer out lies in
+	readOut  int     // how much of out reads produced
 	fed      uint64  // counts network reads, so a waiting reader notices input that arrived
 	eof      bool    // the transport has ended
 	// starved says the engine has taken all input and holds nothing a
@@ -124,6 +141,13 @@ type Conn struct {
 	queued atomic.Int64 // len(out) plus len(unsent): zero means nothing to send
 
 	readMu sync.Mutex
+	// peek takes a network read that is likely to wait (the last one
+	// emptied the transport), so that a connection idle between requests
+	// pins no pooled buffer; a read that fills it, or a pooled one, says
+	// more is coming, and the next read takes a pooled buffer. Only the
+	// reader writes it, and only while rx is empty.
+	peek    [peekSize]byte
+	drained bool // the last network read did not fill its buffer
 
 	writeMu sync.Mutex
 	unsent  []byte  // what the writer is sending, in order
@@ -132,7 +156,8 @@ type Conn struct {
 
 // New returns a Conn pumping between eng and nc.
 func New(nc net.Conn, eng Engine) *Conn {
-	return &Conn{nc: nc, eng: eng}
+	// The first read waits for the peer's first flight: it peeks.
+	return &Conn{nc: nc, eng: eng, drained: true}
 }
 
 // NetConn returns the transport.
@@ -144,16 +169,34 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 // returned as err with the engine's last result; the engine keeps its state,
 // so the operation can be run again once the cause is gone.
 //
-// Run flushes with flushWait set by waiting its turn as network writer; a
-// Run without it leaves the sending to a writer already at work, so that a
-// read never waits behind a blocked write.
+// Run flushes with flushWait set by waiting its turn as network writer. A
+// Run without it (a read) never waits on, nor fails with, the write
+// direction: it sends only what its own operation produced (an alert, a
+// KeyUpdate answer) and only when nothing else is queued; it leaves the
+// sending to a writer already at work; and output queued behind a backlog
+// (what a write that timed out could not send) goes out after that backlog,
+// with the next flush that waits.
 func (c *Conn) Run(op Op, buf []byte, flushWait bool) (Result, error) {
 	var pending error // a network error to report once what came with it is used
+	written := 0      // plaintext of buf a write has encrypted in earlier rounds
 	for {
 		c.mu.Lock()
 		if c.released {
 			c.mu.Unlock()
-			return Result{Status: Failed, Err: ErrReleased}, ErrReleased
+			return Result{Status: Failed, Err: ErrReleased, N: written}, ErrReleased
+		}
+		// Output queued before this operation (what a write that timed
+		// out could not send, or what waits for a writer at work) is the
+		// write direction's backlog.
+		backlog := c.queued.Load() > 0
+		queuedBefore := len(c.out)
+		if op == OpRead && c.readOut >= maxReadOutput {
+			// A peer that never reads could otherwise make us queue
+			// answers without end. crypto/tls blocks the read there;
+			// with no writer at work (a write timed out) nothing would
+			// end that wait, not even the read deadline: we fail it.
+			c.mu.Unlock()
+			return Result{Status: Failed, Err: ErrReadOutputBacklog}, nil
 		}
 		var r Result
 		if op == OpRead && c.starved && len(c.rx) == 0 && !c.eof {
@@ -162,20 +205,34 @@ func (c *Conn) Run(op Op, buf []byte, flushWait bool) (Result, error) {
 		} else {
 			r = c.doLocked(op, buf)
 		}
+		produced := len(c.out) != queuedBefore
+		if op == OpWrite {
+			// A write split into chunks may need input after some of
+			// them: it goes on after those, never encrypting them twice.
+			buf = buf[r.N:]
+			written += r.N
+			r.N = written
+		}
 		seen, ended := c.fed, c.eof
 		c.mu.Unlock()
-		if err := c.flush(flushWait); err != nil {
+		var err error
+		if flushWait || produced && !backlog {
+			err = c.flush(flushWait)
+		}
+		if err != nil {
 			switch {
 			case r.Status == Failed:
 				// The TLS failure says more than the alert that could
 				// not be sent about it.
 				return r, nil
-			case op == OpRead && r.Status == Done && r.N > 0:
-				// What was read is the caller's; the network error
-				// comes back with the next call.
-				return r, nil
+			case !flushWait:
+				// A read does not fail with the write direction's error
+				// (a write deadline, a peer that stopped reading): its
+				// output stays queued, the error comes back with the
+				// next write, and a broken transport shows in the read.
+			default:
+				return r, err
 			}
-			return r, err
 		}
 		if r.Status != WantRead {
 			return r, nil
@@ -185,7 +242,7 @@ func (c *Conn) Run(op Op, buf []byte, flushWait bool) (Result, error) {
 		}
 		if ended {
 			// A well-behaved engine fails at the end of input instead.
-			return Result{Status: Failed, Err: io.ErrUnexpectedEOF}, nil
+			return Result{Status: Failed, Err: io.ErrUnexpectedEOF, N: r.N}, nil
 		}
 		if err := c.fill(seen); err != nil {
 			if !errors.Is(err, errFilledWithError) {
@@ -206,16 +263,28 @@ func (c *Conn) fill(seen uint64) error {
 	defer c.readMu.Unlock()
 	c.mu.Lock()
 	moved, released := c.fed != seen, c.released
+	// peek is written only while rx is empty, as rx may lie in it. (It
+	// nearly always is: fill runs once the engine took all of rx, and only
+	// the reader adds to it.)
+	usePeek := c.drained && len(c.rx) == 0
 	c.mu.Unlock()
 	if moved || released {
 		return nil
 	}
-	bp := readBufs.Get().(*[]byte)
-	n, err := c.nc.Read(*bp)
+	var bp *[]byte
+	p := c.peek[:]
+	if !usePeek {
+		bp = readBufs.Get().(*[]byte)
+		p = *bp
+	}
+	n, err := c.nc.Read(p)
+	c.drained = n < len(p)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.released {
-		readBufs.Put(bp)
+		if bp != nil {
+			readBufs.Put(bp)
+		}
 		return ErrReleased
 	}
 	if n > 0 || err == io.EOF {
@@ -224,11 +293,13 @@ func (c *Conn) fill(seen uint64) error {
 	switch {
 	case n > 0 && len(c.rx) == 0:
 		c.dropRxLocked()
-		c.rx, c.rxBuf = (*bp)[:n], bp
+		c.rx, c.rxBuf = p[:n], bp
 	case n > 0:
-		c.rx = append(c.rx, (*bp)[:n]...)
-		readBufs.Put(bp)
-	default:
+		c.rx = append(c.rx, p[:n]...)
+		if bp != nil {
+			readBufs.Put(bp)
+		}
+	case bp != nil:
 		readBufs.Put(bp)
 	}
 	if err == io.EOF {
@@ -306,6 +377,9 @@ func (c *Conn) doOneLocked(op Op, buf []byte) Result {
 	if d := len(c.out) - before; d != 0 {
 		// Most reads produce nothing: spare them the atomic write.
 		c.queued.Add(int64(d))
+		if op == OpRead {
+			c.readOut += d
+		}
 	}
 	return r
 }
@@ -334,6 +408,10 @@ func (c *Conn) reserveLocked(n int) {
 	c.out = grown
 }
 
+// testHookSent, when set by a test, runs in flush right after the writer
+// has sent the queue, while it still holds the writer's role.
+var testHookSent func()
+
 // Flush sends what the engine has produced, waiting for its turn as network
 // writer.
 func (c *Conn) Flush() error { return c.flush(true) }
@@ -344,19 +422,24 @@ func (c *Conn) flush(wait bool) error {
 			c.writeMu.Lock()
 		} else if !c.writeMu.TryLock() {
 			// The writer at work sends our output too: it loops until
-			// nothing is queued, and looks again after letting go.
+			// nothing is left, and looks again after letting go.
 			return nil
 		}
-		before := c.queued.Load()
 		err := c.sendLocked()
-		progress := c.queued.Load() != before
+		if testHookSent != nil {
+			testHookSent()
+		}
 		c.writeMu.Unlock()
 		if err != nil {
 			return err
 		}
-		if !progress {
-			// Nothing left that this Conn can send (the engine was
-			// released with output queued): do not spin.
+		// What a read queued while we still held the writer's role is
+		// ours to send: its flush found the role taken. Only the queue
+		// tells; the count may have moved back to where it was.
+		c.mu.Lock()
+		left := len(c.out)
+		c.mu.Unlock()
+		if left == 0 {
 			return nil
 		}
 	}
@@ -375,6 +458,7 @@ func (c *Conn) sendLocked() error {
 			// The writer takes the whole queue; the engine starts a new one.
 			c.unsent, c.sendBuf = c.out, c.outBuf
 			c.out, c.outBuf = nil, nil
+			c.readOut = 0
 			c.mu.Unlock()
 		}
 		n, err := c.nc.Write(c.unsent)
@@ -447,6 +531,7 @@ func (c *Conn) releaseLocked() {
 		putOut(c.outBuf)
 	}
 	c.out, c.outBuf = nil, nil
+	c.readOut = 0
 }
 
 // Detach frees the engine and returns the ciphertext read from the network

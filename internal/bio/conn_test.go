@@ -403,3 +403,216 @@ func TestRun_ReadKeepsDataWhenItsOutputCannotBeSent(t *testing.T) {
 	_, err = c.Run(OpWrite, []byte("x"), true)
 	assert.ErrorIs(t, err, errReset, "the network error surfaces on the next call")
 }
+
+// A write split into several engine calls that needs input half-way goes
+// on from where it stopped once the input has come: the chunks already
+// encrypted are not encrypted (and sent) again.
+func TestRun_WriteResumesAfterWantRead(t *testing.T) {
+	a, b, ea, _ := framePair(t, false)
+	// Something for a to read when its engine asks for input.
+	_, err := b.Run(OpWrite, []byte("poke"), true)
+	require.NoError(t, err)
+	msg := make([]byte, 2*opChunk+opChunk/2)
+	for i := range msg {
+		msg[i] = byte(i / 1000)
+	}
+	start := ea.writes
+	ea.stallWrite = start + 2 // the second chunk
+	r, err := a.Run(OpWrite, msg, true)
+	require.NoError(t, err)
+	require.Equal(t, Done, r.Status)
+	assert.Equal(t, len(msg), r.N)
+	assert.Equal(t, 4, ea.writes-start, "three chunks and one retry")
+	got := read(t, b, len(msg))
+	assert.True(t, bytes.Equal(msg, got), "the peer received each byte once, in order")
+	_, err = a.Run(OpWrite, []byte("end"), true)
+	require.NoError(t, err)
+	got = read(t, b, 3)
+	assert.True(t, bytes.Equal([]byte("end"), got), "nothing came between the write and the next: %d bytes", len(got))
+}
+
+// Output a read queues while the writer finishes, as much as the writer
+// has just sent, is still sent: the writer looks at what is left, not at
+// whether the count moved.
+func TestFlush_SendsReadOutputQueuedWhileFinishing(t *testing.T) {
+	a, b, _, _ := framePair(t, true)
+	// Two data frames in one network write: reading them makes a queue
+	// two acknowledgements, 2*frameHeader bytes.
+	_, err := b.Run(OpWrite, make([]byte, 2000), true)
+	require.NoError(t, err)
+	payload := make([]byte, frameHeader) // a frame of 2*frameHeader bytes
+	var readErr error
+	testHookSent = func() {
+		testHookSent = nil
+		buf := make([]byte, 4000)
+		for got := 0; got < 2000 && readErr == nil; {
+			var r Result
+			r, readErr = a.Run(OpRead, buf, false)
+			got += r.N
+		}
+	}
+	t.Cleanup(func() { testHookSent = nil })
+	_, err = a.Run(OpWrite, payload, true)
+	require.NoError(t, err)
+	require.NoError(t, readErr)
+	require.Nil(t, testHookSent, "the read ran inside the writer's flush")
+	assert.Zero(t, a.queued.Load(), "the acknowledgements were left behind")
+	assert.Equal(t, payload, read(t, b, len(payload)))
+}
+
+// After a write timed out with ciphertext left unsent, a read returns the
+// peer's data: it neither fails with the write's timeout nor waits to send
+// the backlog. Its own output (an acknowledgement) waits behind the
+// backlog and goes out with it.
+func TestRun_ReadAfterWriteTimeout(t *testing.T) {
+	a, b, _, _ := framePair(t, true)
+	big := bytes.Repeat([]byte{'w'}, 8<<20)
+	require.NoError(t, a.NetConn().SetWriteDeadline(time.Now().Add(50*time.Millisecond)))
+	_, err := a.Run(OpWrite, big, true)
+	require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+	backlog := a.queued.Load()
+	require.Positive(t, backlog)
+	_, err = b.Run(OpWrite, []byte("hi"), true)
+	require.NoError(t, err)
+	require.NoError(t, a.NetConn().SetReadDeadline(time.Now().Add(5*time.Second)))
+	buf := make([]byte, 10)
+	r, err := a.Run(OpRead, buf, false)
+	require.NoError(t, err, "the read failed on the write's backlog")
+	assert.Equal(t, "hi", string(buf[:r.N]))
+	assert.Equal(t, backlog+frameHeader, a.queued.Load(), "the acknowledgement waits behind the backlog")
+
+	require.NoError(t, a.NetConn().SetDeadline(time.Time{}))
+	done := make(chan []byte)
+	go func() { done <- read(t, b, len(big)) }()
+	require.NoError(t, a.Flush())
+	assert.Zero(t, a.queued.Load())
+	assert.True(t, bytes.Equal(big, <-done), "the stream arrived whole and in order")
+}
+
+// A peer that never reads and keeps sending records that need an answer
+// cannot make the queue of answers grow without end: reads fail once
+// maxReadOutput of answers wait, and go on once they are sent.
+func TestRun_ReadOutputIsBounded(t *testing.T) {
+	a, b, _, eb := framePair(t, true)
+	// Enough one-byte data frames for twice the bound of acknowledgements.
+	frames := 2*maxReadOutput/frameHeader + 1
+	for i := 0; i < frames; i++ {
+		eb.emit('D', []byte{'k'})
+	}
+	sent := make(chan error, 1)
+	go func() { _, err := b.NetConn().Write(eb.out); sent <- err }()
+	require.True(t, a.TryWriter(), "take the writer's role as a blocked write would")
+	buf := make([]byte, 4096)
+	got, most := 0, int64(0)
+	var err error
+	for got < frames {
+		var r Result
+		r, err = a.Run(OpRead, buf, false)
+		require.NoError(t, err)
+		most = max(most, a.queued.Load())
+		if r.Status == Failed {
+			err = r.Err
+			break
+		}
+		got += r.N
+	}
+	assert.ErrorIs(t, err, ErrReadOutputBacklog, "after %d of %d frames", got, frames)
+	assert.LessOrEqual(t, most, int64(maxReadOutput+readBufSize), "the queue outgrew its bound")
+
+	// Once the answers are sent, reading goes on to the end.
+	require.NoError(t, a.sendLocked())
+	a.ReleaseWriter()
+	for got < frames {
+		r, err := a.Run(OpRead, buf, false)
+		require.NoError(t, err)
+		require.Equal(t, Done, r.Status, "after %d of %d frames", got, frames)
+		got += r.N
+	}
+	require.NoError(t, <-sent)
+}
+
+// enteredConn marks when a Read reaches the transport.
+type enteredConn struct {
+	net.Conn
+	once    sync.Once
+	entered *sync.WaitGroup
+}
+
+func (c *enteredConn) Read(p []byte) (int, error) {
+	c.once.Do(c.entered.Done)
+	return c.Conn.Read(p)
+}
+
+// A read waiting for a peer that sends nothing holds no pooled read
+// buffer: idle keep-alive connections would each pin one.
+func TestRun_IdleReadHoldsNoReadBuffer(t *testing.T) {
+	const n = 500
+	heap := func() uint64 {
+		// Two collections empty the pools, so that the reads below
+		// allocate every buffer they take.
+		runtime.GC()
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	var entered, ended sync.WaitGroup
+	entered.Add(n)
+	ended.Add(n)
+	peers := make([]net.Conn, 0, n)
+	before := heap()
+	for i := 0; i < n; i++ {
+		local, peer := net.Pipe()
+		peers = append(peers, peer)
+		e := &frameEngine{mu: &sync.Mutex{}, seq: new(uint32), sentH: true, gotH: true}
+		c := New(&enteredConn{Conn: local, entered: &entered}, e)
+		go func() {
+			defer ended.Done()
+			_, _ = c.Run(OpRead, make([]byte, 1), false)
+		}()
+	}
+	entered.Wait()
+	per := float64(heap()-before) / n
+	for _, p := range peers {
+		p.Close()
+	}
+	ended.Wait()
+	assert.Less(t, per, float64(readBufSize)/2, "bytes of heap per idle reader")
+}
+
+// chunkedConn delivers its chunks one per Read, then io.EOF, and can send
+// nothing.
+type chunkedConn struct {
+	net.Conn
+	chunks [][]byte
+}
+
+func (c *chunkedConn) Read(p []byte) (int, error) {
+	if len(c.chunks) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, c.chunks[0])
+	c.chunks = c.chunks[1:]
+	return n, nil
+}
+
+func (c *chunkedConn) Write(p []byte) (int, error) { return 0, errReset }
+
+// A read whose record produced output but no data yet (a KeyUpdate) goes
+// on reading when that output cannot be sent: the write direction's error
+// is the next write's to report.
+func TestRun_ReadGoesOnWhenItsOutputCannotBeSent(t *testing.T) {
+	e := &frameEngine{mu: &sync.Mutex{}, seq: new(uint32), sentH: true, gotH: true, ack: true}
+	peer := &frameEngine{mu: e.mu, seq: e.seq}
+	peer.emit('D', nil) // answered, and carries no data
+	first := peer.out
+	peer.out = nil
+	peer.emit('D', []byte("data"))
+	c := New(&chunkedConn{chunks: [][]byte{first, peer.out}}, e)
+	buf := make([]byte, 64)
+	r, err := c.Run(OpRead, buf, false)
+	require.NoError(t, err)
+	assert.Equal(t, "data", string(buf[:r.N]))
+	_, err = c.Run(OpWrite, []byte("x"), true)
+	assert.ErrorIs(t, err, errReset, "the network error surfaces on the next write")
+}

@@ -28,6 +28,11 @@ type frameEngine struct {
 	gotC     bool
 	plain    []byte // data received and not yet read
 	released bool
+	writes   int // write operations run so far
+	// stallWrite, when positive, makes the write operation with that
+	// number answer WantRead once, having encrypted nothing, as SSL_write
+	// does when it meets a renegotiation.
+	stallWrite int
 }
 
 const frameHeader = 1 + 4 + 2
@@ -132,6 +137,10 @@ func (e *frameEngine) Do(op Op, in []byte, eof bool, buf []byte, out []byte) Res
 	case OpWrite:
 		if e.sentC {
 			return Result{Status: Failed, Err: errors.New("frame engine: write after close")}
+		}
+		if e.writes++; e.writes == e.stallWrite {
+			r = wantRead()
+			break
 		}
 		for p := buf; len(p) > 0; {
 			n := min(len(p), 1000)

@@ -1,0 +1,187 @@
+// Command idlerss measures what idle TLS server connections cost in resident
+// memory: a server process accepts n loopback connections, wraps each with
+// sslctx and leaves a goroutine blocked in Read on it, as a keep-alive
+// server does between requests; a client process (crypto/tls, started by
+// this command) completes the n handshakes and sends nothing more. The
+// server's resident set size (VmRSS) is read before the first connection
+// and once every connection is idle in Read.
+//
+//	go run ./bench/cmd/idlerss -n 10000
+//
+// Before going idle, each client sends a request of -request bytes (16 KiB
+// by default) that the server reads whole, as a long-running server has
+// carried traffic: buffers then hold pages that were written, which the
+// kernel counts, where fresh ones would not be. The two ends run in
+// separate processes so that only the server is counted. The idle Read is
+// given a 1-byte buffer so that the figure is the library's, not the
+// application's.
+package main
+
+import (
+	"bufio"
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sslctx/ssl"
+	"github.com/sslctx/ssl/internal/golden"
+	"github.com/sslctx/ssl/openssl"
+)
+
+func main() {
+	n := flag.Int("n", 10000, "idle connections")
+	request := flag.Int("request", 16<<10, "bytes each client sends before going idle")
+	client := flag.String("client", "", "run as the client of the server at this address (internal)")
+	flag.Parse()
+	var err error
+	if *client != "" {
+		err = runClient(*client, *n, *request)
+	} else {
+		err = runServer(*n, *request)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "idlerss:", err)
+		os.Exit(1)
+	}
+}
+
+// runClient opens n connections, completes each handshake, prints "ready"
+// and keeps them open until its standard input ends.
+func runClient(addr string, n, request int) error {
+	cfg := &tls.Config{InsecureSkipVerify: true}
+	conns := make([]net.Conn, 0, n)
+	req := make([]byte, request)
+	for i := 0; i < n; i++ {
+		c, err := tls.Dial("tcp", addr, cfg)
+		if err != nil {
+			return fmt.Errorf("connection %d: %w", i, err)
+		}
+		if _, err := c.Write(req); err != nil {
+			return fmt.Errorf("connection %d: %w", i, err)
+		}
+		conns = append(conns, c)
+	}
+	fmt.Println("ready")
+	_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
+	for _, c := range conns {
+		c.Close()
+	}
+	return nil
+}
+
+func runServer(n, request int) error {
+	requests := sync.Pool{New: func() any { b := make([]byte, request); return &b }}
+	ctx, err := ssl.NewContext(ssl.ProtocolTLSServer)
+	if err != nil {
+		return err
+	}
+	if err := ctx.LoadCertChain(golden.Path("server-ecdsa.pem"), golden.Path("server-ecdsa.key")); err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	before, mBefore := settle(), memStats()
+
+	var idle atomic.Int64 // handshakes done: the goroutine is in Read
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s, err := ctx.WrapSocket(c, ssl.ServerSide(true), ssl.DoHandshakeOnConnect(false))
+			if err != nil {
+				c.Close()
+				continue
+			}
+			go func() {
+				defer s.Close()
+				bp := requests.Get().(*[]byte)
+				_, err := io.ReadFull(s, *bp)
+				requests.Put(bp)
+				if err != nil {
+					fmt.Fprintln(os.Stderr, "idlerss: reading the request:", err)
+					return
+				}
+				idle.Add(1)
+				_, _ = s.Read(make([]byte, 1))
+			}()
+		}
+	}()
+
+	cmd := exec.Command(os.Args[0], "-client", l.Addr().String(), "-n", strconv.Itoa(n), "-request", strconv.Itoa(request))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer cmd.Wait()
+	defer stdin.Close()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "ready" {
+		return fmt.Errorf("the client did not connect: %q %v", line, err)
+	}
+	for deadline := time.Now().Add(time.Minute); idle.Load() < int64(n); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("only %d of %d connections finished their handshake", idle.Load(), n)
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // let the last goroutines reach the network read
+	after, mAfter := settle(), memStats()
+	fmt.Printf("%d idle connections blocked in Read: RSS %.1f MiB before, %.1f MiB after, %.1f KiB per connection\n",
+		n, float64(before)/(1<<20), float64(after)/(1<<20), float64(after-before)/1024/float64(n))
+	per := func(a, b int64) float64 { return float64(a-b) / 1024 / float64(n) }
+	fmt.Printf("per connection: Go heap %.1f KiB, goroutine stacks %.1f KiB, OpenSSL heap %.1f KiB\n",
+		per(mAfter.heap, mBefore.heap), per(mAfter.stack, mBefore.stack), per(mAfter.c, mBefore.c))
+	return nil
+}
+
+type mem struct{ heap, stack, c int64 }
+
+// memStats reads the live Go heap, the goroutine stacks and the C heap
+// OpenSSL allocated.
+func memStats() mem {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	c, _ := openssl.CHeapInUse()
+	return mem{heap: int64(m.HeapAlloc), stack: int64(m.StackInuse), c: c}
+}
+
+// settle collects garbage, returns freed memory to the system and reads
+// the resident set size in bytes.
+func settle() int64 {
+	runtime.GC()
+	debug.FreeOSMemory()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
