@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "c4a4086ae4ea8aa800f5e7fe010c035a6b525b78955f31851228ed1e07780b6e"
+const shimDigest = "add14234250067f59e26a6a3ae0f772607567adca142dc06a7afc1e82f45d080"

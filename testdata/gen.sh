@@ -425,3 +425,6 @@ quiet openssl x509 -in "$TMP/nul-server-self.pem" -CA ca.pem -CAkey ca.key -sha2
 
 # An IP address written as a DNS name: an IP literal must never match it.
 leaf dnsip-server ec '/O=sslctx tests/CN=127.0.0.1' dnsip_ext
+
+# edge/: certificates at the limits of the decoder, signed by the new ca.
+./gen_edge.sh

@@ -6,8 +6,8 @@ Run after ../gen.sh (from any directory):
     python3 testdata/golden/record.py
 
 It rewrites certs.json, ciphers.json, errors.json, defaults.json,
-match_hostname.json and meta.json next to this file, and sockets.json
-through record_sockets.py. Message texts lose CPython's " (_ssl.c:NNNN)"
+match_hostname.json and meta.json next to this file, sockets.json
+through record_sockets.py and edge.json through record_edge.py. Message texts lose CPython's " (_ssl.c:NNNN)"
 suffix, and the absolute path of testdata/ is replaced by "testdata"
 wherever a message quotes it.
 """
@@ -513,6 +513,8 @@ def main():
     sys.dont_write_bytecode = True  # no __pycache__ in testdata/
     import record_sockets
     record_sockets.record_sockets()
+    import record_edge
+    record_edge.record_edge()
 
 
 if __name__ == "__main__":
