@@ -265,11 +265,11 @@ func certFromX509(x *openssl.X509) (*Cert, error) {
 	if c.CAIssuers, err = utf8Strings("caIssuers", x.AccessURIs(openssl.NIDCAIssuers)); err != nil {
 		return nil, err
 	}
-	crl, err := utf8Strings("crlDistributionPoints", x.CRLDistributionPoints())
-	if err != nil {
+	// Every URI of every distribution point, repeats included, as Python's
+	// _get_crl_dp lists them.
+	if c.CRLDistributionPoints, err = utf8Strings("crlDistributionPoints", x.CRLDistributionPoints()); err != nil {
 		return nil, err
 	}
-	c.CRLDistributionPoints = dedupe(crl)
 	return &c, nil
 }
 
@@ -345,21 +345,4 @@ func utf8Strings(what string, s []string) ([]string, error) {
 		}
 	}
 	return s, nil
-}
-
-// dedupe drops repeated values, keeping the first of each (Python lists a
-// CRL distribution point URI once).
-func dedupe(s []string) []string {
-	if s == nil {
-		return nil
-	}
-	out := s[:0:0]
-	seen := map[string]bool{}
-	for _, v := range s {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
 }

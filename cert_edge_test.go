@@ -2,7 +2,7 @@ package ssl
 
 import (
 	"encoding/json"
-		"os"
+	"os"
 	"os/exec"
 	"testing"
 
@@ -65,7 +65,7 @@ func assertDecodesLikePython(t *testing.T, want json.RawMessage, name string) {
 
 func TestDecodeCertFile_EdgeCasesMatchPython(t *testing.T) {
 	g := loadEdge(t)
-	for _, name := range []string{"edge/long-oid-attributes.pem"} {
+	for _, name := range []string{"edge/long-oid-attributes.pem", "edge/crl-duplicates.pem"} {
 		t.Run(name, func(t *testing.T) {
 			require.Contains(t, g.Certs, name)
 			assertDecodesLikePython(t, g.Certs[name], name)
