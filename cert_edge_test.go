@@ -1,6 +1,7 @@
 package ssl
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -31,6 +32,10 @@ type edgeGolden struct {
 		} `json:"cases"`
 	} `json:"cert_time_to_seconds"`
 	UnknownAlert golden.Exception `json:"unknown_alert"`
+	UTF8Errors   []struct {
+		Hex   string  `json:"hex"`
+		Error *string `json:"error"`
+	} `json:"utf8_errors"`
 }
 
 func loadEdge(t *testing.T) edgeGolden {
@@ -65,7 +70,7 @@ func assertDecodesLikePython(t *testing.T, want json.RawMessage, name string) {
 
 func TestDecodeCertFile_EdgeCasesMatchPython(t *testing.T) {
 	g := loadEdge(t)
-	for _, name := range []string{"edge/long-oid-attributes.pem", "edge/crl-duplicates.pem"} {
+	for _, name := range []string{"edge/long-oid-attributes.pem", "edge/crl-duplicates.pem", "edge/othername-bad-utf8.pem"} {
 		t.Run(name, func(t *testing.T) {
 			require.Contains(t, g.Certs, name)
 			assertDecodesLikePython(t, g.Certs[name], name)
@@ -94,4 +99,16 @@ func TestDecodeCertFile_RegisteredIDPastPythonsBuffer(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, c.SubjectAltName, 6)
 	assert.Equal(t, AltName{Type: "Registered ID", Value: "1.3.6.1.4.1.55555.2046"}, c.SubjectAltName[1])
+}
+
+func TestPyUTF8Error_MatchesPython(t *testing.T) {
+	g := loadEdge(t)
+	require.NotEmpty(t, g.UTF8Errors)
+	for _, c := range g.UTF8Errors {
+		b, err := hex.DecodeString(c.Hex)
+		require.NoError(t, err)
+		msg, bad := pyUTF8Error(string(b))
+		assert.Equal(t, c.Error != nil, bad, "%x", b)
+		assert.Equal(t, golden.Str(c.Error), msg, "%x", b)
+	}
 }

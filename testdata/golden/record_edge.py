@@ -164,6 +164,26 @@ def record_unknown_alert():
     return result
 
 
+# Byte strings Python's UTF-8 decoder refuses, for the messages of
+# subjectAltName entries that are not UTF-8.
+UTF8_CASES = [b"\xff", b"a\x80b", b"\xc2", b"\xc2A", b"\xe0\x80\x80", b"\xe0\xa0", b"\xe0\xa0A",
+              b"\xed\xa0\x80", b"\xf0\x90\x80", b"\xf0\x90\x80A", b"\xf4\x90\x80\x80", b"\xf5",
+              b"ok\xc0\xaf", b"\xe1\x80", b"\xf1\x80\x80\x80\xff", b"\xe0", b"\xe0\x80",
+              "bücher".encode(), b"UPN:upn\xff\xfe@example.com"]
+
+
+def record_utf8_errors():
+    out = []
+    for b in UTF8_CASES:
+        try:
+            b.decode("utf-8")
+        except UnicodeDecodeError as e:
+            out.append({"hex": b.hex(), "error": str(e)})
+        else:
+            out.append({"hex": b.hex(), "error": None})
+    return out
+
+
 def record_edge():
     record.write("edge.json", {
         "python": sys.version,
@@ -172,6 +192,7 @@ def record_edge():
         "match_hostname": record_match_hostname(),
         "cert_time_to_seconds": record_cert_times(),
         "unknown_alert": record_unknown_alert(),
+        "utf8_errors": record_utf8_errors(),
     })
 
 
