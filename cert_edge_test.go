@@ -3,6 +3,7 @@ package ssl
 import (
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"testing"
@@ -112,3 +113,36 @@ func TestPyUTF8Error_MatchesPython(t *testing.T) {
 		assert.Equal(t, golden.Str(c.Error), msg, "%x", b)
 	}
 }
+
+// assertMatchesLikePython runs the recorded match_hostname cases whose
+// certificate's first subjectAltName entry has the given type.
+func assertMatchesLikePython(t *testing.T, entryType string) {
+	ran := 0
+	for i, c := range loadEdge(t).MatchHostname {
+		if len(c.Cert.SubjectAltName) == 0 || c.Cert.SubjectAltName[0].Type != entryType {
+			continue
+		}
+		ran++
+		t.Run(fmt.Sprintf("%d %q %q", i, c.Cert.SubjectAltName[0].Value, c.Hostname), func(t *testing.T) {
+			err := MatchHostname(c.Cert, c.Hostname)
+			if c.OK {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err, "Python: %s", c.Error.Str)
+			switch c.Error.Class {
+			case "CertificateError", "SSLCertVerificationError":
+				var ce *CertificateError
+				require.ErrorAs(t, err, &ce)
+				assert.Equal(t, c.Error.Message, ce.Error())
+			default:
+				assert.ErrorIs(t, err, ErrInvalidArgument, "Python's %s", c.Error.Class)
+				assert.Equal(t, "ssl: "+c.Error.Str, err.Error())
+			}
+		})
+	}
+	assert.Greater(t, ran, 10)
+}
+
+// Python's str.lower, not strings.ToLower: "İ" and final sigma.
+func TestMatchHostname_UnicodeCaseLikePython(t *testing.T) { assertMatchesLikePython(t, "DNS") }

@@ -3,6 +3,8 @@ package ssl
 import (
 	"net/netip"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // MatchHostname checks that cert, as GetPeerCert returns it, is valid for
@@ -108,7 +110,88 @@ func dnsNameMatch(pattern, hostname string) (bool, error) {
 	return pyLower(remainder) == pyLower(hostRest), nil
 }
 
-func pyLower(s string) string { return strings.ToLower(s) }
+// pyLower is Python's str.lower: Unicode's full lower-case mapping, which
+// differs from strings.ToLower in two places. "İ" (U+0130) becomes "i"
+// followed by U+0307 COMBINING DOT ABOVE, not "i"; and "Σ" becomes final
+// "ς" at the end of a word (Unicode's Final_Sigma context), else "σ". So
+// "İ.example" does not match "i.example", nor "a.XΣ" "a.xσ". Bytes that
+// are not UTF-8 (a Python str cannot hold them) are kept as they are, so
+// that they match only themselves.
+func pyLower(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			b.WriteByte(s[i])
+		case r == 'İ':
+			b.WriteString("i\u0307")
+		case r == 'Σ' && finalSigma(s, i, i+n):
+			b.WriteRune('ς')
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// finalSigma reports whether the capital sigma at s[at:end] is in Unicode's
+// Final_Sigma context, as Python's handle_capital_sigma decides it: a cased
+// letter before it and none after it, skipping case-ignorable characters
+// both ways.
+func finalSigma(s string, at, end int) bool {
+	before := false
+	for i := at; i > 0; {
+		r, n := utf8.DecodeLastRuneInString(s[:i])
+		i -= n
+		if !caseIgnorable(r) {
+			before = cased(r)
+			break
+		}
+	}
+	if !before {
+		return false
+	}
+	for i := end; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		if !caseIgnorable(r) {
+			return !cased(r)
+		}
+	}
+	return true
+}
+
+// cased is Unicode's Cased property (Python's _PyUnicode_IsCased).
+func cased(r rune) bool {
+	return unicode.IsLower(r) || unicode.IsUpper(r) || unicode.IsTitle(r) ||
+		unicode.Is(unicode.Other_Lowercase, r) || unicode.Is(unicode.Other_Uppercase, r)
+}
+
+// caseIgnorable is Unicode's Case_Ignorable property (Python's
+// _PyUnicode_IsCaseIgnorable): marks, format characters, modifiers, and
+// the Word_Break MidLetter, MidNumLet and Single_Quote characters, which
+// include "." and "'".
+func caseIgnorable(r rune) bool {
+	switch r {
+	case '\'', '.', ':', 0x00B7, 0x0387, 0x055F, 0x05F4, 0x2018, 0x2019, 0x2024, 0x2027,
+		0xFE13, 0xFE52, 0xFE55, 0xFF07, 0xFF0E, 0xFF1A:
+		return true
+	}
+	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf, unicode.Lm, unicode.Sk)
+}
 
 // parseInetPaton is Python's _inet_paton for the addresses it accepts: a
 // dotted quad written canonically, or an IPv6 address without a zone.
