@@ -146,3 +146,7 @@ func assertMatchesLikePython(t *testing.T, entryType string) {
 
 // Python's str.lower, not strings.ToLower: "İ" and final sigma.
 func TestMatchHostname_UnicodeCaseLikePython(t *testing.T) { assertMatchesLikePython(t, "DNS") }
+
+// Python's _inet_paton messages for IP Address entries that are not a
+// canonical address.
+func TestMatchHostname_IPEntryMessagesLikePython(t *testing.T) { assertMatchesLikePython(t, "IP Address") }
