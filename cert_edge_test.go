@@ -149,4 +149,26 @@ func TestMatchHostname_UnicodeCaseLikePython(t *testing.T) { assertMatchesLikePy
 
 // Python's _inet_paton messages for IP Address entries that are not a
 // canonical address.
-func TestMatchHostname_IPEntryMessagesLikePython(t *testing.T) { assertMatchesLikePython(t, "IP Address") }
+func TestMatchHostname_IPEntryMessagesLikePython(t *testing.T) {
+	assertMatchesLikePython(t, "IP Address")
+}
+
+// cert_time_to_seconds as CPython 3.13 answers it: Unicode digits and
+// white space as its strptime reads them, year 0 refused.
+func TestCertTimeToSeconds_EdgeCasesMatchPython(t *testing.T) {
+	g := loadEdge(t).CertTimeToSeconds
+	require.NotEmpty(t, g.Cases)
+	for _, c := range g.Cases {
+		got, err := CertTimeToSeconds(c.Input)
+		if c.Error == nil {
+			if assert.NoError(t, err, "%q", c.Input) {
+				assert.Equal(t, *c.Seconds, got, "%q", c.Input)
+			}
+			continue
+		}
+		assert.ErrorIs(t, err, ErrInvalidArgument, "%q: Python %s", c.Input, c.Error.Message)
+		if err != nil {
+			assert.Equal(t, "ssl: "+c.Error.Message, err.Error(), "%q", c.Input)
+		}
+	}
+}
