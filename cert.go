@@ -265,11 +265,11 @@ func certFromX509(x *openssl.X509) (*Cert, error) {
 	if c.CAIssuers, err = utf8Strings("caIssuers", x.AccessURIs(openssl.NIDCAIssuers)); err != nil {
 		return nil, err
 	}
-	crl, err := utf8Strings("crlDistributionPoints", x.CRLDistributionPoints())
-	if err != nil {
+	// Every URI of every distribution point, repeats included, as Python's
+	// _get_crl_dp lists them.
+	if c.CRLDistributionPoints, err = utf8Strings("crlDistributionPoints", x.CRLDistributionPoints()); err != nil {
 		return nil, err
 	}
-	c.CRLDistributionPoints = dedupe(crl)
 	return &c, nil
 }
 
@@ -301,8 +301,8 @@ func altNameOf(gn openssl.GeneralName) (AltName, error) {
 	case openssl.GenEmail, openssl.GenDNS, openssl.GenURI:
 		kind := map[int]string{openssl.GenEmail: "email", openssl.GenDNS: "DNS", openssl.GenURI: "URI"}[gn.Type]
 		// Read with its length: a NUL byte stays in the value (CVE-2013-4238).
-		if !utf8.Valid(gn.Data) {
-			return AltName{}, invalidArgument("subjectAltName %s entry is not valid UTF-8", kind)
+		if msg, bad := pyUTF8Error(string(gn.Data)); bad {
+			return AltName{}, invalidArgument("subjectAltName %s entry: %s", kind, msg)
 		}
 		return AltName{Type: kind, Value: string(gn.Data)}, nil
 	case openssl.GenRID:
@@ -316,7 +316,75 @@ func altNameOf(gn openssl.GeneralName) (AltName, error) {
 	if !ok {
 		return AltName{}, invalidArgument("Invalid value %.200s", gn.Text)
 	}
+	// An othername's value is printed as it is stored; Python's decoding
+	// refuses one that is not UTF-8, and so must we, rather than let
+	// json.Marshal turn its bytes into U+FFFD.
+	if msg, bad := pyUTF8Error(value); bad {
+		return AltName{}, invalidArgument("subjectAltName %s entry: %s", typ, msg)
+	}
 	return AltName{Type: typ, Value: value}, nil
+}
+
+// pyUTF8Error returns the message of the UnicodeDecodeError Python's UTF-8
+// decoder raises for s, and whether s is invalid: the first bad sequence,
+// its byte offset and Python's reason for it.
+func pyUTF8Error(s string) (string, bool) {
+	if utf8.ValidString(s) {
+		return "", false
+	}
+	cont := func(i int, lo, hi byte) bool { return i < len(s) && s[i] >= lo && s[i] <= hi }
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < 0x80 {
+			i++
+			continue
+		}
+		// need: continuation bytes; lo, hi: the range of the first one.
+		need, lo, hi := 0, byte(0x80), byte(0xbf)
+		switch {
+		case c >= 0xc2 && c <= 0xdf:
+			need = 1
+		case c >= 0xe0 && c <= 0xef:
+			need = 2
+			if c == 0xe0 {
+				lo = 0xa0
+			} else if c == 0xed {
+				hi = 0x9f
+			}
+		case c >= 0xf0 && c <= 0xf4:
+			need = 3
+			if c == 0xf0 {
+				lo = 0x90
+			} else if c == 0xf4 {
+				hi = 0x8f
+			}
+		default:
+			return pyDecodeMessage(s, i, i+1, "invalid start byte"), true
+		}
+		for k := 1; k <= need; k++ {
+			first := k == 1
+			ok := cont(i+k, 0x80, 0xbf)
+			if first {
+				ok = cont(i+k, lo, hi)
+			}
+			if ok {
+				continue
+			}
+			if i+k >= len(s) {
+				return pyDecodeMessage(s, i, len(s), "unexpected end of data"), true
+			}
+			return pyDecodeMessage(s, i, i+k, "invalid continuation byte"), true
+		}
+		i += need + 1
+	}
+	return "", false
+}
+
+func pyDecodeMessage(s string, start, end int, reason string) string {
+	if end-start == 1 {
+		return fmt.Sprintf("'utf-8' codec can't decode byte 0x%02x in position %d: %s", s[start], start, reason)
+	}
+	return fmt.Sprintf("'utf-8' codec can't decode bytes in position %d-%d: %s", start, end-1, reason)
 }
 
 // formatIP writes an address as Python does: dotted quad, or eight
@@ -345,21 +413,4 @@ func utf8Strings(what string, s []string) ([]string, error) {
 		}
 	}
 	return s, nil
-}
-
-// dedupe drops repeated values, keeping the first of each (Python lists a
-// CRL distribution point URI once).
-func dedupe(s []string) []string {
-	if s == nil {
-		return nil
-	}
-	out := s[:0:0]
-	seen := map[string]bool{}
-	for _, v := range s {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
 }

@@ -3,6 +3,8 @@ package ssl
 import (
 	"context"
 	"net"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 )
@@ -90,7 +92,9 @@ func defaultClientContext() (*Context, error) {
 // DialContext connects to addr on network ("tcp", "tcp4", "tcp6") and
 // performs the TLS handshake, sending the host part of addr as
 // ServerHostname (SNI, unless it is an IP address, and the name the
-// certificate must match when the Context checks hostnames). ctx and the
+// certificate must match when the Context checks hostnames; the zone of an
+// IPv6 literal is left out, so "[fe80::1%eth0]:443" sends no SNI and is
+// checked as fe80::1). ctx and the
 // NetDialer's timeout bound all of it; on any failure the connection is
 // closed. The net.Conn returned is a *Socket.
 func (d *Dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -127,6 +131,7 @@ func (d *Dialer) dial(ctx context.Context, network, addr string) (*Socket, error
 	if err != nil {
 		return nil, err
 	}
+	host = unzoned(host)
 	raw, err := nd.DialContext(ctx, network, addr)
 	if err != nil {
 		return nil, err
@@ -141,6 +146,21 @@ func (d *Dialer) dial(ctx context.Context, network, addr string) (*Socket, error
 		return nil, err
 	}
 	return s, nil
+}
+
+// unzoned drops the zone of an IPv6 literal ("fe80::1%eth0"): the zone only
+// picks the interface to dial through, so the name to send and check is
+// the address, which as an IP literal sends no SNI (as with crypto/tls)
+// and is matched against the certificate's IP entries.
+func unzoned(host string) string {
+	i := strings.LastIndexByte(host, '%')
+	if i < 0 {
+		return host
+	}
+	if a, err := netip.ParseAddr(host[:i]); err == nil && a.Is6() {
+		return host[:i]
+	}
+	return host
 }
 
 // Dial connects to addr and performs the TLS handshake with the settings of

@@ -82,7 +82,7 @@ type Error struct {
 type ErrorEntry struct {
 	Library string // "SSL", or "" when the library has no mnemonic
 	Reason  string // "CERTIFICATE_VERIFY_FAILED", or "" when the reason has none
-	Message string // OpenSSL's reason text
+	Message string // OpenSSL's reason text, or "" when it has none
 	File    string // OpenSSL source file that raised it
 	Line    int
 	Data    string // additional text OpenSSL attached, e.g. a file name
@@ -137,14 +137,27 @@ func queueOf(oe *openssl.Error) []ErrorEntry {
 // entry of the queue: errno is its reason code, library and reason its
 // mnemonics, and the message its reason text.
 func libraryError(oe *openssl.Error) *Error {
-	e := &Error{Queue: queueOf(oe), Message: "unknown error"}
+	e := &Error{Queue: queueOf(oe), Message: msgUnknown}
 	if last, ok := oe.Last(); ok {
 		e.Code = ErrorCode(last.Reason)
 		e.Library = last.Library
 		e.Reason = last.ReasonName
-		e.Message = last.Message
+		e.Message = reasonMessage(last)
 	}
 	return e
+}
+
+// msgUnknown is Python's text when OpenSSL has none for a reason.
+const msgUnknown = "unknown error"
+
+// reasonMessage is Python's message for a queue entry: OpenSSL's reason
+// text, or "unknown error" for a reason without one (not OpenSSL's
+// "reason(1200)").
+func reasonMessage(en openssl.ErrorEntry) string {
+	if en.Message == "" {
+		return msgUnknown
+	}
+	return en.Message
 }
 
 // openSSLError is libraryError for an error the openssl package returned.
@@ -212,7 +225,7 @@ func operationError(ssl *openssl.SSL, r openssl.Result, hostname string) *Error 
 	if hasLast {
 		e.Library = last.Library
 		e.Reason = last.ReasonName
-		e.Message = last.Message
+		e.Message = reasonMessage(last)
 	}
 	switch r.SSLError {
 	case openssl.ErrorZeroReturn:

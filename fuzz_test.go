@@ -46,10 +46,12 @@ func seedFiles(f *testing.F, pattern string, conv func([]byte) []byte) {
 
 func FuzzDecodeCertDER(f *testing.F) {
 	seedFiles(f, "*.der", func(b []byte) []byte { return b })
-	seedFiles(f, "certs/*.pem", func(b []byte) []byte {
-		der, _ := PEMCertToDERCert(string(b))
-		return der
-	})
+	for _, dir := range []string{"certs", "edge"} {
+		seedFiles(f, dir+"/*.pem", func(b []byte) []byte {
+			der, _ := PEMCertToDERCert(string(b))
+			return der
+		})
+	}
 	f.Fuzz(func(t *testing.T, der []byte) {
 		watchdog(t)
 		c, err := DecodeCertDER(der)

@@ -1283,33 +1283,42 @@ int shim_name_entry_count(X509_NAME *name)
 int shim_name_entry_get(X509_NAME *name, int i, shim_name_entry *e, shim_errq *q)
 {
 	X509_NAME_ENTRY *entry;
+	const ASN1_OBJECT *obj;
 	int n;
 
 	shim_begin();
 	e->value = NULL;
 	e->value_len = 0;
+	e->long_name = NULL;
+	e->name_len = 0;
 	entry = X509_NAME_get_entry(name, i);
 	if (entry == NULL) {
 		shim_capture(q);
 		return 0;
 	}
 	e->set = X509_NAME_ENTRY_set(entry);
-	n = OBJ_obj2txt(e->name, (int)sizeof(e->name), X509_NAME_ENTRY_get_object(entry), 0);
-	if (n < 0) {
-		shim_capture(q);
-		return 0;
+	obj = X509_NAME_ENTRY_get_object(entry);
+	n = OBJ_obj2txt(e->name, (int)sizeof(e->name), obj, 0);
+	if (n >= (int)sizeof(e->name)) {
+		/* OBJ_obj2txt returns the whole length even when it truncates;
+		 * Python asks again with room for all of it, and so do we. */
+		e->long_name = OPENSSL_malloc((size_t)n + 1);
+		n = e->long_name == NULL ? -1 : OBJ_obj2txt(e->long_name, n + 1, obj, 0);
 	}
-	if (n >= (int)sizeof(e->name))
-		n = (int)sizeof(e->name) - 1;
+	if (n < 0)
+		goto fail;
 	e->name_len = n;
 	n = ASN1_STRING_to_UTF8(&e->value, X509_NAME_ENTRY_get_data(entry));
-	if (n < 0) {
-		shim_capture(q);
-		return 0;
-	}
+	if (n < 0)
+		goto fail;
 	e->value_len = n;
 	shim_capture(q);
 	return 1;
+fail:
+	OPENSSL_free(e->long_name);
+	e->long_name = NULL;
+	shim_capture(q);
+	return 0;
 }
 
 GENERAL_NAMES *shim_x509_alt_names(X509 *x)
@@ -1360,12 +1369,21 @@ int shim_general_name_get(GENERAL_NAMES *g, int i, shim_general_name *out, shim_
 		s = gn->d.iPAddress;
 		break;
 	case GEN_RID: {
+		/* Python's _get_peer_alt_names: i2t_ASN1_OBJECT into a 2047-byte
+		 * window of its 2048-byte buffer, which returns the whole length
+		 * even when it truncates. From 2048 Python says "<INVALID>"; at
+		 * exactly 2047 it copies 2046 bytes and the terminating NUL, which
+		 * this length (still inside text) reproduces. */
 		int n = i2t_ASN1_OBJECT(out->text, (int)sizeof(out->text) - 1, gn->d.registeredID);
 
-		if (n < 0)
+		if (n < 0) {
 			r = 0;
-		else
+		} else if (n >= (int)sizeof(out->text)) {
+			strcpy(out->text, "<INVALID>");
+			out->text_len = (int)strlen(out->text);
+		} else {
 			out->text_len = n;
+		}
 		break;
 	}
 	default: {

@@ -176,8 +176,9 @@ void shim_x509_stack_free(STACK_OF(X509) *sk);
 /* One attribute of a distinguished name, as Python's _create_tuple_for_attribute reads it. */
 typedef struct {
 	int set;                 /* X509_NAME_ENTRY_set: entries of one RDN share it */
-	int name_len;            /* bytes of OBJ_obj2txt output in name */
+	int name_len;            /* bytes of OBJ_obj2txt output in long_name, else in name */
 	char name[256];
+	char *long_name;         /* the whole name when it does not fit name; free with shim_free */
 	unsigned char *value;    /* ASN1_STRING_to_UTF8 output; free with shim_free */
 	int value_len;
 } shim_name_entry;
@@ -191,7 +192,7 @@ typedef struct {
 	const unsigned char *data;    /* DNS/email/URI/IP bytes, borrowed from the names */
 	int len;
 	X509_NAME *dirname;           /* GEN_DIRNAME, borrowed from the names */
-	int text_len;                 /* RID or GENERAL_NAME_print text in text */
+	int text_len;                 /* RID or GENERAL_NAME_print text in text, never past it */
 	char text[2048];
 } shim_general_name;
 

@@ -19,7 +19,7 @@ type ErrorEntry struct {
 	Reason     int    // ERR_GET_REASON(Code)
 	Library    string // the ERR_LIB_ mnemonic ("SSL"), or "" when OpenSSL has none
 	ReasonName string // the <LIB>_R_ mnemonic ("CERTIFICATE_VERIFY_FAILED"), or ""
-	Message    string // ERR_reason_error_string(Code): "certificate verify failed"
+	Message    string // ERR_reason_error_string(Code): "certificate verify failed"; "" when OpenSSL has none
 	File       string
 	Line       int
 	Data       string // text OpenSSL attached to the entry (ERR_TXT_STRING)
@@ -43,7 +43,12 @@ func (e *Error) Error() string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: error:%08X:%s", e.Func, last.Code, libText(last.Code))
-	fmt.Fprintf(&b, "::%s", last.Message)
+	msg := last.Message
+	if msg == "" {
+		// ERR_error_string's own words for a reason without text.
+		msg = fmt.Sprintf("reason(%d)", last.Reason)
+	}
+	fmt.Fprintf(&b, "::%s", msg)
 	if last.Data != "" {
 		b.WriteString(":" + last.Data)
 	}
@@ -112,11 +117,9 @@ func reasonText(code C.ulong) string {
 	if int(C.ERR_GET_LIB(code)) == LibSYS {
 		return syscall.Errno(C.ERR_GET_REASON(code)).Error()
 	}
-	if s := C.ERR_reason_error_string(code); s != nil {
-		return C.GoString(s)
-	}
-	// OpenSSL's own fallback text for a reason it has no string for.
-	return fmt.Sprintf("reason(%d)", int(C.ERR_GET_REASON(code)))
+	// "" for a reason without text (an alert number no RFC defines): each
+	// caller words that its own way.
+	return goStringOrEmpty(C.ERR_reason_error_string(code))
 }
 
 func libText(code uint64) string {

@@ -128,7 +128,7 @@ func (x *X509) printLine(print func(*C.char, C.int) C.int) string {
 	if n <= 0 {
 		return ""
 	}
-	return C.GoStringN(&buf[0], n)
+	return C.GoStringN(&buf[0], min(n, C.int(len(buf))))
 }
 
 // IsCA returns X509_check_ca != 0.
@@ -169,9 +169,16 @@ func nameEntries(name *C.X509_NAME) ([]NameEntry, error) {
 		if C.shim_name_entry_get(name, C.int(i), &e, q) != 1 {
 			return nil, newError("ASN1_STRING_to_UTF8", q)
 		}
+		var name string
+		if e.long_name != nil {
+			name = C.GoStringN(e.long_name, e.name_len)
+			C.shim_free(unsafe.Pointer(e.long_name))
+		} else {
+			name = C.GoStringN(&e.name[0], min(e.name_len, C.int(len(e.name))))
+		}
 		out = append(out, NameEntry{
 			Set:   int(e.set),
-			Name:  C.GoStringN(&e.name[0], e.name_len),
+			Name:  name,
 			Value: string(C.GoBytes(unsafe.Pointer(e.value), e.value_len)),
 		})
 		C.shim_free(unsafe.Pointer(e.value))
@@ -211,7 +218,8 @@ func (x *X509) AltNames() (names []GeneralName, ok bool, err error) {
 			name.Data = C.GoBytes(unsafe.Pointer(gn.data), gn.len)
 		}
 		if gn.text_len > 0 {
-			name.Text = C.GoStringN(&gn.text[0], gn.text_len)
+			// Bounded by the buffer whatever the shim reports.
+			name.Text = C.GoStringN(&gn.text[0], min(gn.text_len, C.int(len(gn.text))))
 		}
 		if gn.dirname != nil {
 			if name.Dir, err = nameEntries(gn.dirname); err != nil {

@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "2e7312d3bf21940df2d6e0bd4b1a6853bf2451bd0c60e6994ba51393f408d59b"
+const shimDigest = "2134d0d136d27b1281f30d065fab71073e82392d8a3cf409f485e3c2426fe29f"

@@ -429,3 +429,6 @@ leaf dnsip-server ec '/O=sslctx tests/CN=127.0.0.1' dnsip_ext
 # ---------------------------------------------------------------------------
 # negserial/: a chain crypto/x509 cannot parse (its own script).
 ./gen-unparsable.sh
+
+# edge/: certificates at the limits of the decoder, signed by the new ca.
+./gen_edge.sh

@@ -10,9 +10,9 @@ on 3.5; `make golden` runs it in each Debian root filesystem):
 It rewrites certs.json, ciphers.json, errors.json, defaults.json,
 sockets.json (through record_sockets.py) and meta.json in the series'
 directory, testdata/golden/<series>/, under CPython 3.13's policy
-(policy.py). match_hostname.json, Python's answers alone, is shared by every
-series and recorded by the last CPython that has ssl.match_hostname (3.11).
-Message texts lose CPython's " (_ssl.c:NNNN)" suffix, and the absolute path
+(policy.py). match_hostname.json and edge.json, mostly Python's answers
+alone, are shared by every series and recorded by the last CPython that has
+ssl.match_hostname (3.11). Message texts lose CPython's " (_ssl.c:NNNN)" suffix, and the absolute path
 of testdata/ is replaced by "testdata" wherever a message quotes it.
 """
 
@@ -519,13 +519,17 @@ def main():
     record_ciphers()
     record_errors()
     record_defaults()
-    if hasattr(ssl, "match_hostname") and sys.version_info >= (3, 10):
-        record_match_hostname()
     # TLS connections are recorded by their own script (sockets.json); run
     # here too so that this one command re-records every golden file.
     sys.dont_write_bytecode = True  # no __pycache__ in testdata/
     import record_sockets
     record_sockets.record_sockets()
+    # Python's answers alone, shared by every series: recorded by the last
+    # CPython that has ssl.match_hostname.
+    if hasattr(ssl, "match_hostname") and sys.version_info >= (3, 10):
+        record_match_hostname()
+        import record_edge
+        record_edge.record_edge()
 
 
 if __name__ == "__main__":
