@@ -6,6 +6,7 @@ package openssl
 import "C"
 
 import (
+	"math"
 	"runtime"
 	"unsafe"
 )
@@ -138,6 +139,9 @@ func (c *Ctx) SetMinProtoVersion(v int) error { return c.setProtoVersion(false, 
 func (c *Ctx) SetMaxProtoVersion(v int) error { return c.setProtoVersion(true, v) }
 
 func (c *Ctx) setProtoVersion(max bool, v int) error {
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		return ErrOutOfRange
+	}
 	q := getErrq()
 	defer putErrq(q)
 	r := C.shim_ctx_set_proto_version(c.p, cBool(max), C.int(v), q)
@@ -416,8 +420,12 @@ func (c *Ctx) SecurityLevel() int {
 	return l
 }
 
-// SetNumTickets calls SSL_CTX_set_num_tickets (TLS 1.3 tickets a server sends).
+// SetNumTickets calls SSL_CTX_set_num_tickets (TLS 1.3 tickets a server
+// sends). A negative n is ErrOutOfRange.
 func (c *Ctx) SetNumTickets(n int) error {
+	if n < 0 {
+		return ErrOutOfRange
+	}
 	q := getErrq()
 	defer putErrq(q)
 	r := C.shim_ctx_set_num_tickets(c.p, C.size_t(n), q)
