@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "c4a4086ae4ea8aa800f5e7fe010c035a6b525b78955f31851228ed1e07780b6e"
+const shimDigest = "91081795967594c2ff2f207c4281643ae04ccee19b2c63460a403bc593ca9580"
