@@ -1,6 +1,7 @@
 package ssl
 
 import (
+	"net"
 	"testing"
 	"time"
 
@@ -63,21 +64,32 @@ func TestLoadCertChainWithPassword_SocketsProceedDuringCallback(t *testing.T) {
 		t.Fatal("the password callback never ran")
 	}
 	cctx := testClientContext(t)
-	var c, s endResult
-	shaken := make(chan struct{})
-	go func() {
-		defer close(shaken)
-		c, s = handshakePair(t, cctx, sctx, []WrapOption{ServerHostname("localhost")}, nil)
-	}()
-	select {
-	case <-shaken:
-	case <-time.After(20 * time.Second):
-		t.Fatal("no handshake on the Context while its password callback blocks")
+	cn, sn := tcpPair(t)
+	deadline := time.Now().Add(20 * time.Second)
+	cn.SetDeadline(deadline)
+	sn.SetDeadline(deadline)
+	// The wraps run on goroutines that only report: WrapSocket blocked on
+	// the Context before the fix, where no deadline reaches it.
+	wrapped := make(chan endResult, 2)
+	for _, end := range []struct {
+		ctx  *Context
+		conn net.Conn
+		opts []WrapOption
+	}{{cctx, cn, []WrapOption{ServerHostname("localhost")}}, {sctx, sn, []WrapOption{ServerSide(true)}}} {
+		go func() {
+			s, err := end.ctx.WrapSocket(end.conn, end.opts...)
+			wrapped <- endResult{s, err}
+		}()
 	}
-	require.NoError(t, c.err, "client handshake while a password callback blocks")
-	require.NoError(t, s.err, "server handshake while a password callback blocks")
-	c.sock.Close()
-	s.sock.Close()
+	for i := 0; i < 2; i++ {
+		select {
+		case r := <-wrapped:
+			require.NoError(t, r.err, "a handshake while a password callback blocks")
+			r.sock.Close()
+		case <-time.After(25 * time.Second):
+			t.Fatal("no handshake on the Context while its password callback blocks")
+		}
+	}
 	close(release)
 	select {
 	case err := <-done:
