@@ -365,18 +365,34 @@ func (c *Context) LoadCertChainWithPassword(certfile, keyfile string, password f
 	if keyfile == "" {
 		keyfile = certfile
 	}
+	// The files are read, and password called, with no lock held: password
+	// may use this Context, and its sockets go on while it runs, as in
+	// Python. Only the installation takes the write lock.
+	level := 0
+	if err := c.read(func(oc *openssl.Ctx) error { level = oc.SecurityLevel(); return nil }); err != nil {
+		return err
+	}
+	ck, stage, err := openssl.LoadCertKey(certfile, keyfile, level, password)
+	if err != nil {
+		return chainError(err, stagePath(stage, certfile, keyfile), password != nil)
+	}
+	defer ck.Free()
 	return c.write(func(oc *openssl.Ctx) error {
-		if err := oc.UseCertificateChainFile(certfile, password); err != nil {
-			return chainError(err, certfile, password != nil)
-		}
-		if err := oc.UsePrivateKeyFile(keyfile, password); err != nil {
-			return chainError(err, keyfile, password != nil)
+		if stage, err := oc.UseCertKey(ck); err != nil {
+			return chainError(err, stagePath(stage, certfile, keyfile), password != nil)
 		}
 		if err := oc.CheckPrivateKey(); err != nil {
 			return openSSLError(err)
 		}
 		return nil
 	})
+}
+
+func stagePath(stage openssl.CertKeyStage, certfile, keyfile string) string {
+	if stage == openssl.StageKey {
+		return keyfile
+	}
+	return certfile
 }
 
 func chainError(err error, path string, hadPassword bool) error {

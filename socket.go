@@ -85,6 +85,16 @@ func (c *Context) wrap(conn net.Conn, cfg wrapConfig) (*Socket, error) {
 	if cfg.serverSide && cfg.hostnameSet {
 		return nil, invalidArgument("server_hostname can only be specified in client mode")
 	}
+	if cfg.session != nil {
+		// Python's checks, in its order: wrap_socket's own, then the
+		// session setter's. A session is bound to the SSL_CTX that made it.
+		if cfg.serverSide {
+			return nil, invalidArgument("session can only be specified in client mode")
+		}
+		if cfg.session.ctx != c {
+			return nil, invalidArgument("Session refers to a different SSLContext.")
+		}
+	}
 	switch {
 	case c.protocol == ProtocolTLSServer && !cfg.serverSide:
 		return nil, messageError("Cannot create a client socket with a PROTOCOL_TLS_SERVER context", nil)
@@ -560,7 +570,7 @@ func (s *Socket) Session() *Session {
 	if sess == nil {
 		return nil
 	}
-	return &Session{s: sess}
+	return &Session{s: sess, ctx: s.ctx}
 }
 
 // ServerSide reports whether this is the server end (Python's server_side).
@@ -706,7 +716,10 @@ func (s *Socket) exportKeyingMaterial(complete bool, version uint16, ems bool, l
 
 // Session is a TLS session that a later connection to the same server can
 // resume: Python's SSLSession, kept as OpenSSL's own SSL_SESSION.
-type Session struct{ s *openssl.Session }
+type Session struct {
+	s   *openssl.Session
+	ctx *Context // the Context whose connection made it, the only one that may resume it
+}
 
 // ID returns the session id (Python's SSLSession.id).
 func (s *Session) ID() []byte { return s.s.ID() }

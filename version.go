@@ -1,6 +1,10 @@
 package ssl
 
-import "github.com/sslctx/ssl/openssl"
+import (
+	"math"
+
+	"github.com/sslctx/ssl/openssl"
+)
 
 // OpenSSLVersion is the version text of the OpenSSL library in use at run
 // time, such as "OpenSSL 3.0.19 27 Jan 2026" (Python's OPENSSL_VERSION, from
@@ -49,10 +53,14 @@ var (
 func RANDStatus() bool { return openssl.RandStatus() }
 
 // RANDBytes returns n cryptographically strong random bytes (Python's
-// RAND_bytes, from RAND_bytes). A negative n wraps ErrInvalidArgument.
+// RAND_bytes, from RAND_bytes). A negative n, or one beyond the C int
+// RAND_bytes takes, wraps ErrInvalidArgument with Python's message.
 func RANDBytes(n int) ([]byte, error) {
 	if n < 0 {
 		return nil, invalidArgument("num must be positive")
+	}
+	if n > math.MaxInt32 {
+		return nil, invalidArgument("Python int too large to convert to C int")
 	}
 	b := make([]byte, n)
 	if err := openssl.RandBytes(b); err != nil {

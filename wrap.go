@@ -59,7 +59,9 @@ func ServerHostname(name string) WrapOption {
 
 // ResumeSession offers a session from an earlier connection to the same
 // server for resumption (Python's session argument). Whether it was
-// resumed shows in Socket.SessionReused.
+// resumed shows in Socket.SessionReused. Only a client may offer one, and
+// only a session that came from a Socket of the same Context; the others
+// wrap ErrInvalidArgument, as in Python.
 func ResumeSession(s *Session) WrapOption { return func(c *wrapConfig) { c.session = s } }
 
 // KeyFile is the private key file of the module-level WrapSocket (Python's

@@ -526,6 +526,91 @@ int shim_ctx_use_private_key_file(SSL_CTX *ctx, const char *path, uintptr_t pw, 
 	return r;
 }
 
+struct shim_cert_key {
+	X509 *cert;
+	STACK_OF(X509) *chain;
+	EVP_PKEY *key;
+};
+
+void shim_cert_key_free(shim_cert_key *ck)
+{
+	if (ck == NULL)
+		return;
+	X509_free(ck->cert);
+	sk_X509_pop_free(ck->chain, X509_free);
+	EVP_PKEY_free(ck->key);
+	OPENSSL_free(ck);
+}
+
+/* The scratch SSL_CTX runs OpenSSL's own loaders, so that errors, errno and
+ * the security checks are those of loading into the caller's context. */
+shim_cert_key *shim_cert_key_load(const char *certfile, const char *keyfile, int level,
+                                  uintptr_t pw, int *stage, shim_errq *q)
+{
+	shim_cert_key *ck = NULL;
+	SSL_CTX *scratch;
+	STACK_OF(X509) *chain = NULL;
+
+	*stage = 0;
+	shim_begin();
+	scratch = SSL_CTX_new(TLS_method());
+	if (scratch == NULL)
+		goto done;
+	SSL_CTX_set_security_level(scratch, level);
+	SSL_CTX_set_default_passwd_cb(scratch, shim_pem_password);
+	SSL_CTX_set_default_passwd_cb_userdata(scratch, (void *)pw);
+	ck = OPENSSL_zalloc(sizeof(*ck));
+	if (ck == NULL)
+		goto done;
+	*stage = 1;
+	if (SSL_CTX_use_certificate_chain_file(scratch, certfile) != 1)
+		goto fail;
+	/* Taken now: a key of another type lands in another slot. */
+	ck->cert = SSL_CTX_get0_certificate(scratch);
+	if (ck->cert == NULL || !X509_up_ref(ck->cert)) {
+		ck->cert = NULL;
+		goto fail;
+	}
+	if (!SSL_CTX_get0_chain_certs(scratch, &chain))
+		goto fail;
+	if (chain != NULL && (ck->chain = X509_chain_up_ref(chain)) == NULL)
+		goto fail;
+	*stage = 2;
+	if (SSL_CTX_use_PrivateKey_file(scratch, keyfile, SSL_FILETYPE_PEM) != 1)
+		goto fail;
+	ck->key = SSL_CTX_get0_privatekey(scratch);
+	if (ck->key == NULL || !EVP_PKEY_up_ref(ck->key)) {
+		ck->key = NULL;
+		goto fail;
+	}
+	*stage = 0;
+	goto done;
+fail:
+	shim_cert_key_free(ck);
+	ck = NULL;
+done:
+	SSL_CTX_free(scratch);
+	shim_capture(q);
+	return ck;
+}
+
+int shim_ctx_use_cert_key(SSL_CTX *ctx, const shim_cert_key *ck, int *stage, shim_errq *q)
+{
+	int r;
+
+	shim_begin();
+	*stage = 1;
+	r = SSL_CTX_use_certificate(ctx, ck->cert) == 1 && SSL_CTX_set1_chain(ctx, ck->chain) == 1;
+	if (r) {
+		*stage = 2;
+		r = SSL_CTX_use_PrivateKey(ctx, ck->key) == 1;
+	}
+	if (r)
+		*stage = 0;
+	shim_capture(q);
+	return r;
+}
+
 int shim_ctx_check_private_key(SSL_CTX *ctx, shim_errq *q)
 {
 	int r;

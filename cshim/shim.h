@@ -64,6 +64,19 @@ int shim_ctx_get_proto_version(SSL_CTX *ctx, int max);
 int shim_ctx_use_certificate_chain_file(SSL_CTX *ctx, const char *path, uintptr_t pw, shim_errq *q);
 int shim_ctx_use_private_key_file(SSL_CTX *ctx, const char *path, uintptr_t pw, shim_errq *q);
 int shim_ctx_check_private_key(SSL_CTX *ctx, shim_errq *q);
+/* A certificate, its chain and a private key read from PEM files on a
+ * private SSL_CTX, so that the password callback runs while no caller's
+ * SSL_CTX is in use. */
+typedef struct shim_cert_key shim_cert_key;
+/* Reads certfile then keyfile as SSL_CTX_use_certificate_chain_file and
+ * SSL_CTX_use_PrivateKey_file do, checked at security level `level`. On
+ * failure returns NULL with *stage 1 (certificate) or 2 (key). */
+shim_cert_key *shim_cert_key_load(const char *certfile, const char *keyfile, int level,
+                                  uintptr_t pw, int *stage, shim_errq *q);
+/* Installs ck in ctx: SSL_CTX_use_certificate, SSL_CTX_set1_chain, then
+ * SSL_CTX_use_PrivateKey, the order of the file loaders. */
+int shim_ctx_use_cert_key(SSL_CTX *ctx, const shim_cert_key *ck, int *stage, shim_errq *q);
+void shim_cert_key_free(shim_cert_key *ck);
 int shim_ctx_load_verify_locations(SSL_CTX *ctx, const char *file, const char *dir, shim_errq *q);
 /* Adds every certificate of data to the store; *loaded counts them. The queue
  * keeps only what is a real failure (end of input is not). */

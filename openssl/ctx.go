@@ -6,6 +6,7 @@ package openssl
 import "C"
 
 import (
+	"math"
 	"runtime"
 	"unsafe"
 )
@@ -138,6 +139,9 @@ func (c *Ctx) SetMinProtoVersion(v int) error { return c.setProtoVersion(false, 
 func (c *Ctx) SetMaxProtoVersion(v int) error { return c.setProtoVersion(true, v) }
 
 func (c *Ctx) setProtoVersion(max bool, v int) error {
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		return ErrOutOfRange
+	}
 	q := getErrq()
 	defer putErrq(q)
 	r := C.shim_ctx_set_proto_version(c.p, cBool(max), C.int(v), q)
@@ -216,6 +220,93 @@ func (c *Ctx) loadWithPassword(fn, path string, pw PasswordFunc,
 		return &PasswordError{Err: req.err, Queue: newError(fn, q)}
 	}
 	return newError(fn, q)
+}
+
+// CertKey is a certificate, its chain and a private key read from PEM
+// files apart from any Ctx, so that a PasswordFunc runs while the caller
+// holds no lock of its own: Ctx.UseCertKey installs it later.
+type CertKey struct {
+	p       *C.shim_cert_key
+	cleanup runtime.Cleanup
+}
+
+// CertKeyStage tells which half of a certificate and key failed.
+type CertKeyStage int
+
+// The stages of LoadCertKey and UseCertKey.
+const (
+	StageCert CertKeyStage = 1 // the certificate chain (SSL_CTX_use_certificate_chain_file)
+	StageKey  CertKeyStage = 2 // the private key (SSL_CTX_use_PrivateKey_file)
+)
+
+// LoadCertKey reads the PEM certificate chain certfile and the PEM private
+// key keyfile with OpenSSL's own loaders on a private SSL_CTX at security
+// level level, so errors are those of loading them into a Ctx. pw is
+// consulted only for encrypted PEM blocks; nil refuses them. A panic in pw
+// is raised again once OpenSSL has returned and freed what it opened.
+func LoadCertKey(certfile, keyfile string, level int, pw PasswordFunc) (*CertKey, CertKeyStage, error) {
+	cp, err := cString(certfile)
+	if err != nil {
+		return nil, StageCert, err
+	}
+	kp, err := cString(keyfile)
+	if err != nil {
+		return nil, StageKey, err
+	}
+	if level < math.MinInt32 || level > math.MaxInt32 {
+		return nil, StageCert, ErrOutOfRange
+	}
+	q := getErrq()
+	defer putErrq(q)
+	var p *C.shim_cert_key
+	var stage C.int
+	req := &passwordRequest{fn: pw}
+	req.with(func(h C.uintptr_t) {
+		p = C.shim_cert_key_load(charPtr(cp), charPtr(kp), C.int(level), h, &stage, q)
+	})
+	if p == nil {
+		fn := "SSL_CTX_use_certificate_chain_file"
+		if CertKeyStage(stage) == StageKey {
+			fn = "SSL_CTX_use_PrivateKey_file"
+		}
+		if req.err != nil {
+			return nil, CertKeyStage(stage), &PasswordError{Err: req.err, Queue: newError(fn, q)}
+		}
+		return nil, CertKeyStage(stage), newError(fn, q)
+	}
+	ck := &CertKey{p: p}
+	ck.cleanup = runtime.AddCleanup(ck, func(p *C.shim_cert_key) { C.shim_cert_key_free(p) }, p)
+	return ck, 0, nil
+}
+
+// Free releases the certificate and key; idempotent.
+func (ck *CertKey) Free() {
+	if ck.p == nil {
+		return
+	}
+	ck.cleanup.Stop()
+	C.shim_cert_key_free(ck.p)
+	ck.p = nil
+}
+
+// UseCertKey installs ck as the Ctx's certificate, chain and key
+// (SSL_CTX_use_certificate, SSL_CTX_set1_chain, SSL_CTX_use_PrivateKey),
+// which take their own references.
+func (c *Ctx) UseCertKey(ck *CertKey) (CertKeyStage, error) {
+	q := getErrq()
+	defer putErrq(q)
+	var stage C.int
+	r := C.shim_ctx_use_cert_key(c.p, ck.p, &stage, q)
+	runtime.KeepAlive(c)
+	runtime.KeepAlive(ck)
+	if r != 1 {
+		fn := "SSL_CTX_use_certificate"
+		if CertKeyStage(stage) == StageKey {
+			fn = "SSL_CTX_use_PrivateKey"
+		}
+		return CertKeyStage(stage), newError(fn, q)
+	}
+	return 0, nil
 }
 
 // CheckPrivateKey calls SSL_CTX_check_private_key.
@@ -416,8 +507,12 @@ func (c *Ctx) SecurityLevel() int {
 	return l
 }
 
-// SetNumTickets calls SSL_CTX_set_num_tickets (TLS 1.3 tickets a server sends).
+// SetNumTickets calls SSL_CTX_set_num_tickets (TLS 1.3 tickets a server
+// sends). A negative n is ErrOutOfRange.
 func (c *Ctx) SetNumTickets(n int) error {
+	if n < 0 {
+		return ErrOutOfRange
+	}
 	q := getErrq()
 	defer putErrq(q)
 	r := C.shim_ctx_set_num_tickets(c.p, C.size_t(n), q)

@@ -38,6 +38,10 @@ func init() {
 // would silently cut it short there.
 var ErrNULByte = errors.New("string contains a NUL byte")
 
+// ErrOutOfRange is returned when a number does not fit the C type OpenSSL
+// takes: a conversion would wrap or cut it into another, valid, value.
+var ErrOutOfRange = errors.New("value out of range for OpenSSL")
+
 // cString returns s as NUL-terminated bytes in Go memory, for the duration of
 // one C call (C never keeps it).
 func cString(s string) ([]byte, error) {

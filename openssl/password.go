@@ -31,6 +31,10 @@ func (e *ErrPasswordTooLong) Error() string {
 type passwordRequest struct {
 	fn  PasswordFunc
 	err error
+	// A panic in fn, recovered before it could unwind through OpenSSL's
+	// frames (skipping their cleanup), and raised again once C returned.
+	panicked bool
+	panicVal any
 }
 
 // with runs call with a handle for r (0 when there is no function, which the
@@ -41,13 +45,25 @@ func (r *passwordRequest) with(call func(h C.uintptr_t)) {
 		return
 	}
 	h := cgo.NewHandle(r)
-	defer h.Delete()
-	call(C.uintptr_t(h))
+	func() {
+		defer h.Delete()
+		call(C.uintptr_t(h))
+	}()
+	if r.panicked {
+		panic(r.panicVal)
+	}
 }
 
 //export sslctxPasswordCallback
-func sslctxPasswordCallback(h C.uintptr_t, buf *C.char, size C.int) C.int {
+func sslctxPasswordCallback(h C.uintptr_t, buf *C.char, size C.int) (n C.int) {
 	r := cgo.Handle(h).Value().(*passwordRequest)
+	defer func() {
+		if v := recover(); v != nil {
+			r.panicked, r.panicVal = true, v
+			r.err = fmt.Errorf("password callback panicked: %v", v)
+			n = -1
+		}
+	}()
 	pw, err := r.fn()
 	defer clear(pw)
 	if err != nil {

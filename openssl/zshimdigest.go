@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "2134d0d136d27b1281f30d065fab71073e82392d8a3cf409f485e3c2426fe29f"
+const shimDigest = "63c8f2c859b4d3750956e4358ca3799b4ca0c3b34bafe9601561b46815de78f7"

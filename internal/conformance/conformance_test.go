@@ -128,6 +128,7 @@ func dialWith(c *ssl.Context, addr string, opts ...ssl.WrapOption) (*ssl.Socket,
 type served struct {
 	sock *ssl.Socket
 	err  error
+	wait error // no connection came: a failure of the test, not of the wrap
 }
 
 // listen runs our server with c (and opts) on a fresh loopback listener:
@@ -149,7 +150,7 @@ func listen(t *testing.T, c *ssl.Context, opts ...ssl.WrapOption) (addr string, 
 			}
 			conn.SetDeadline(time.Now().Add(testpeer.RunTimeout))
 			s, err := c.WrapSocket(conn, opts...)
-			ch <- served{s, err}
+			ch <- served{sock: s, err: err}
 		}
 	}()
 	return l.Addr().String(), ch
@@ -158,14 +159,23 @@ func listen(t *testing.T, c *ssl.Context, opts ...ssl.WrapOption) (addr string, 
 // next waits for the next connection's result, bounded.
 func next(t *testing.T, results <-chan served) served {
 	t.Helper()
+	r := tryNext(results)
+	require.NoError(t, r.wait)
+	return r
+}
+
+// tryNext is next for goroutines other than the test's, which must not
+// fail the test: a connection that never came is in wait.
+func tryNext(results <-chan served) served {
 	select {
 	case r, ok := <-results:
-		require.True(t, ok, "listener closed")
+		if !ok {
+			return served{wait: errors.New("listener closed")}
+		}
 		return r
 	case <-time.After(testpeer.RunTimeout):
-		t.Fatal("no connection reached our server")
+		return served{wait: errors.New("no connection reached our server")}
 	}
-	return served{}
 }
 
 // writeTemp writes data to a file in the test's temporary directory.
