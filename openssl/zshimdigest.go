@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "c4a4086ae4ea8aa800f5e7fe010c035a6b525b78955f31851228ed1e07780b6e"
+const shimDigest = "ea4abc2419411701a562d483e4a80c42304782c4f32762e940bef0f6635f997c"
