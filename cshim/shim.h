@@ -72,6 +72,20 @@ static inline X509 *SSL_get1_peer_certificate(const SSL *s)
 {
 	return SSL_get_peer_certificate(s);
 }
+
+/* 1.1.1's are macros, which cgo cannot call; 3.0 made them the functions
+ * below, which for a 1.1.1 code compute what the macros did. */
+#undef ERR_GET_LIB
+#undef ERR_GET_REASON
+static inline int ERR_GET_LIB(unsigned long e)
+{
+	return (int)((e >> 24L) & 0x0FFL);
+}
+
+static inline int ERR_GET_REASON(unsigned long e)
+{
+	return (int)(e & 0xFFFL);
+}
 #endif
 
 /* At most this many entries are kept; older ones beyond it are counted in dropped. */

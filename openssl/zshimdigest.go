@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "ea4abc2419411701a562d483e4a80c42304782c4f32762e940bef0f6635f997c"
+const shimDigest = "eb99fa9778b80e83b43bf3840ce95b436501406a49e8fb888b2f1cd004452c02"
