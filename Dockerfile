@@ -1,6 +1,8 @@
-# sslctx on Debian bookworm with Debian's libssl-dev: builds the library and
+# sslctx on Debian with that release's libssl-dev: builds the library and
 # the command-line tool and runs the whole test suite while building.
-FROM golang:1.26-bookworm
+# docker build --build-arg DEBIAN=trixie (OpenSSL 3.5) or bullseye (1.1.1).
+ARG DEBIAN=bookworm
+FROM golang:1.26-${DEBIAN}
 
 WORKDIR /src
 COPY .ci/install-deps .ci/install-deps

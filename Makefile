@@ -17,7 +17,7 @@ FUZZ_TARGETS = \
 	.:FuzzClientHandshake \
 	.:FuzzCorruptedRecords
 
-.PHONY: test fmt-check vet generate demo bench fuzz docker conformance leakcheck load
+.PHONY: test fmt-check vet generate demo bench fuzz docker conformance leakcheck load matrix
 
 ## test: gofmt check, go vet, every test under the race detector, and each fuzz target for 2,000 executions.
 test: fmt-check vet
@@ -64,6 +64,15 @@ leakcheck:
 load:
 	SSLCTX_LOAD=full $(GO) test -count=1 -timeout 30m -run 'TestLoad_' -v .
 
-## docker: build the image, which runs `make test` on Debian bookworm.
+## matrix: build, vet and test in Debian root filesystems, one per OpenSSL series (needs root):
+## bullseye (1.1.1) and trixie (3.5) by default; make matrix MATRIX="bullseye bookworm trixie" for all three,
+## MATRIX_RACE=1 for the race detector there too.
+MATRIX ?= bullseye trixie
+MATRIX_RACE ?= 0
+matrix:
+	GO=$(GO) SSLCTX_MATRIX_RACE=$(MATRIX_RACE) .ci/matrix $(MATRIX)
+
+## docker: build the image, which runs `make test` on Debian bookworm (make docker DEBIAN=trixie for another release).
+DEBIAN ?= bookworm
 docker:
-	docker build -t sslctx .
+	docker build --build-arg DEBIAN=$(DEBIAN) -t sslctx .

@@ -18,6 +18,76 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+/* ---- what differs between OpenSSL series (1.1.1, 3.0, 3.5, ...) ----
+ *
+ * Every version difference lives here, so that the rest of the shim and the
+ * Go side are written once. An option bit a series lacks is 0 (no bit, so
+ * setting it changes nothing and reading it never reports it), and its
+ * SHIM_HAS_ flag, which package openssl exports, says so. */
+
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF /* 3.0 */
+#define SHIM_HAS_OP_IGNORE_UNEXPECTED_EOF 1
+#define SHIM_SSL_OP_IGNORE_UNEXPECTED_EOF SSL_OP_IGNORE_UNEXPECTED_EOF
+#else
+#define SHIM_HAS_OP_IGNORE_UNEXPECTED_EOF 0
+#define SHIM_SSL_OP_IGNORE_UNEXPECTED_EOF 0
+#endif
+
+#ifdef SSL_OP_ENABLE_KTLS /* 3.0 */
+#define SHIM_HAS_OP_ENABLE_KTLS 1
+#define SHIM_SSL_OP_ENABLE_KTLS SSL_OP_ENABLE_KTLS
+#else
+#define SHIM_HAS_OP_ENABLE_KTLS 0
+#define SHIM_SSL_OP_ENABLE_KTLS 0
+#endif
+
+#ifdef SSL_OP_ALLOW_CLIENT_RENEGOTIATION /* 3.0 */
+#define SHIM_HAS_OP_ALLOW_CLIENT_RENEGOTIATION 1
+#define SHIM_SSL_OP_ALLOW_CLIENT_RENEGOTIATION SSL_OP_ALLOW_CLIENT_RENEGOTIATION
+#else
+#define SHIM_HAS_OP_ALLOW_CLIENT_RENEGOTIATION 0
+#define SHIM_SSL_OP_ALLOW_CLIENT_RENEGOTIATION 0
+#endif
+
+/* 3.0 reports a transport that ended without close_notify as this reason;
+ * 1.1.1 has no such reason and reports SSL_ERROR_SYSCALL with an empty
+ * queue instead. -1 is a reason no queue entry carries. */
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
+#define SHIM_R_UNEXPECTED_EOF_WHILE_READING SSL_R_UNEXPECTED_EOF_WHILE_READING
+#else
+#define SHIM_R_UNEXPECTED_EOF_WHILE_READING (-1)
+#endif
+
+#if OPENSSL_VERSION_NUMBER < 0x30000000L
+/* 3.0 renamed these two, with the same meaning; 1.1.1's error queue keeps
+ * no function name. */
+static inline unsigned long ERR_get_error_all(const char **file, int *line, const char **func,
+                                              const char **data, int *flags)
+{
+	*func = NULL;
+	return ERR_get_error_line_data(file, line, data, flags);
+}
+
+static inline X509 *SSL_get1_peer_certificate(const SSL *s)
+{
+	return SSL_get_peer_certificate(s);
+}
+
+/* 1.1.1's are macros, which cgo cannot call; 3.0 made them the functions
+ * below, which for a 1.1.1 code compute what the macros did. */
+#undef ERR_GET_LIB
+#undef ERR_GET_REASON
+static inline int ERR_GET_LIB(unsigned long e)
+{
+	return (int)((e >> 24L) & 0x0FFL);
+}
+
+static inline int ERR_GET_REASON(unsigned long e)
+{
+	return (int)(e & 0xFFFL);
+}
+#endif
+
 /* At most this many entries are kept; older ones beyond it are counted in dropped. */
 #define SHIM_ERRQ_MAX 16
 #define SHIM_ERR_DATA_MAX 256

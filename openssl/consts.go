@@ -5,7 +5,8 @@ package openssl
 */
 import "C"
 
-// SSL_OP_* option bits.
+// SSL_OP_* option bits. A bit the OpenSSL built against lacks is 0; its
+// HasOp variable in version.go is false.
 const (
 	OpAll                            = uint64(C.SSL_OP_ALL)
 	OpNoSSLv2                        = uint64(C.SSL_OP_NO_SSLv2)
@@ -21,14 +22,14 @@ const (
 	OpNoTicket                       = uint64(C.SSL_OP_NO_TICKET)
 	OpNoRenegotiation                = uint64(C.SSL_OP_NO_RENEGOTIATION)
 	OpEnableMiddleboxCompat          = uint64(C.SSL_OP_ENABLE_MIDDLEBOX_COMPAT)
-	OpIgnoreUnexpectedEOF            = uint64(C.SSL_OP_IGNORE_UNEXPECTED_EOF)
+	OpIgnoreUnexpectedEOF            = uint64(C.SHIM_SSL_OP_IGNORE_UNEXPECTED_EOF)
 	OpDontInsertEmptyFragments       = uint64(C.SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS)
 	OpLegacyServerConnect            = uint64(C.SSL_OP_LEGACY_SERVER_CONNECT)
 	OpAllowUnsafeLegacyRenegotiation = uint64(C.SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION)
-	OpAllowClientRenegotiation       = uint64(C.SSL_OP_ALLOW_CLIENT_RENEGOTIATION)
+	OpAllowClientRenegotiation       = uint64(C.SHIM_SSL_OP_ALLOW_CLIENT_RENEGOTIATION)
 	OpPrioritizeChacha               = uint64(C.SSL_OP_PRIORITIZE_CHACHA)
 	OpNoAntiReplay                   = uint64(C.SSL_OP_NO_ANTI_REPLAY)
-	OpEnableKTLS                     = uint64(C.SSL_OP_ENABLE_KTLS)
+	OpEnableKTLS                     = uint64(C.SHIM_SSL_OP_ENABLE_KTLS)
 )
 
 // Protocol version wire values (SSL3_VERSION, TLS1_VERSION, ...).

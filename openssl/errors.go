@@ -138,7 +138,7 @@ const (
 	LibSYS  = int(C.ERR_LIB_SYS)
 
 	ReasonCertificateVerifyFailed = int(C.SSL_R_CERTIFICATE_VERIFY_FAILED)
-	ReasonUnexpectedEOF           = int(C.SSL_R_UNEXPECTED_EOF_WHILE_READING)
+	ReasonUnexpectedEOF           = int(C.SHIM_R_UNEXPECTED_EOF_WHILE_READING) // -1 where absent (1.1.1)
 	ReasonNoCipherMatch           = int(C.SSL_R_NO_CIPHER_MATCH)
 	ReasonBadPasswordRead         = int(C.PEM_R_BAD_PASSWORD_READ)
 	ReasonBadDecrypt              = int(C.PEM_R_BAD_DECRYPT)

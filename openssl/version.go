@@ -27,6 +27,12 @@ var (
 	HasTLSv11 = C.shim_has_tlsv1_1() != 0
 	HasTLSv12 = C.shim_has_tlsv1_2() != 0
 	HasTLSv13 = C.shim_has_tlsv1_3() != 0
+
+	// Option bits that arrived with OpenSSL 3.0; where false, the Op
+	// constant is 0.
+	HasOpIgnoreUnexpectedEOF      = C.SHIM_HAS_OP_IGNORE_UNEXPECTED_EOF != 0
+	HasOpEnableKTLS               = C.SHIM_HAS_OP_ENABLE_KTLS != 0
+	HasOpAllowClientRenegotiation = C.SHIM_HAS_OP_ALLOW_CLIENT_RENEGOTIATION != 0
 )
 
 // RandStatus returns RAND_status() == 1.

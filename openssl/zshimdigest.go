@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "63c8f2c859b4d3750956e4358ca3799b4ca0c3b34bafe9601561b46815de78f7"
+const shimDigest = "e13aabc22b55cb7dbabc509c5b7cff75cbb3a57df136f7d87507dad097d5f6f4"

@@ -4,8 +4,10 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sslctx/ssl"
@@ -69,6 +71,22 @@ func readTables(t *testing.T, prefix string) ([]string, []mdTable) {
 	}
 	require.NotEmpty(t, tables, "no tables under %q headings in %s", prefix, docPath)
 	return lines, tables
+}
+
+// cellsChecked and cellsMatched count the table cells asserted in this run;
+// TestMain reports them, for make matrix to show per OpenSSL series.
+var cellsChecked, cellsMatched atomic.Int64
+
+// assertCell asserts one cell of a table: the document says want, the run
+// observed got.
+func assertCell(t *testing.T, want, got string, msgAndArgs ...any) bool {
+	t.Helper()
+	cellsChecked.Add(1)
+	if !assert.Equal(t, want, got, msgAndArgs...) {
+		return false
+	}
+	cellsMatched.Add(1)
+	return true
 }
 
 // writeCells puts observed cells back into the document (update mode).
