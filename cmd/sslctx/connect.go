@@ -46,113 +46,134 @@ type connectResult struct {
 }
 
 func runConnect(args []string, stdout io.Writer) error {
-	fs := flags("connect", "HOST:PORT", stdout)
-	protocol := addClientProtocolFlag(fs)
-	cafile := fs.String("cafile", "", "PEM `file` of CA certificates to verify the server against (default: the system's CAs)")
-	capath := fs.String("capath", "", "`directory` of CA certificates in the openssl rehash layout")
-	cf := addCipherFlags(fs)
-	servername := fs.String("servername", "", "`name` sent as SNI and matched against the certificate (default: the host of HOST:PORT; -servername '' sends none and needs -no-check-hostname)")
-	certFile := fs.String("cert", "", "PEM `file` of the client certificate chain to present")
-	keyFile := fs.String("key", "", "private key `file` of -cert (default: the key is in -cert's file)")
-	verify := fs.String("verify", "", "`mode` of checking the server's certificate: none, optional or required (default: the protocol's, required for TLS_CLIENT, none for the others)")
-	noCheck := fs.Bool("no-check-hostname", false, "do not match the certificate against the server name (TLS_CLIENT matches it by default)")
-	alpn := fs.String("alpn", "", "application `protocols` to offer, comma-separated, e.g. h2,http/1.1")
-	minVersion := fs.String("min", "", "lowest protocol `version`: TLSv1, TLSv1_1, TLSv1_2 or TLSv1_3 (TLS and TLS_CLIENT only)")
-	maxVersion := fs.String("max", "", "highest protocol `version`: TLSv1, TLSv1_1, TLSv1_2 or TLSv1_3 (TLS and TLS_CLIENT only)")
-	timeout := fs.Duration("timeout", 10*time.Second, "bound on the TCP connection and the handshake together")
-	send := fs.String("send", "", "`text` to send after the handshake (\\r, \\n, \\t, \\0, \\\\ and \\xHH are decoded); the reply is printed until the server closes or is silent for 2s")
-	asJSON := fs.Bool("json", false, "print one JSON object instead of lines")
-	addr, p, err := parseClientArgs(fs, args, protocol)
+	cfg, err := parseConnect(args, stdout)
 	if err != nil {
 		return err
 	}
-	mode, modeSet := ssl.CertNone, *verify != ""
-	if modeSet {
-		if mode, err = parseVerifyMode(*verify); err != nil {
-			return err
-		}
-	}
-	var versions []func(*ssl.Context) error
-	for _, v := range []struct {
-		name, value string
-		set         func(*ssl.Context, ssl.TLSVersion) error
-	}{{"min", *minVersion, (*ssl.Context).SetMinimumVersion}, {"max", *maxVersion, (*ssl.Context).SetMaximumVersion}} {
-		if v.value == "" {
-			continue
-		}
-		tv, err := parseTLSVersion(v.name, v.value)
-		if err != nil {
-			return err
-		}
-		set := v.set
-		versions = append(versions, func(c *ssl.Context) error { return set(c, tv) })
-	}
-	if *keyFile != "" && *certFile == "" {
-		return usageError{"-key needs -cert"}
-	}
-	if *timeout <= 0 {
-		return usageError{"-timeout must be positive"}
-	}
-	host, _, _ := net.SplitHostPort(addr)
-	name := host
-	if isSet(fs, "servername") {
-		name = *servername
-	}
-
-	c, err := ssl.NewContext(p)
+	c, err := cfg.newContext()
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	// Python refuses CERT_NONE while check_hostname is on: turn it off first.
-	if *noCheck || (modeSet && mode == ssl.CertNone) {
-		if err := c.SetCheckHostname(false); err != nil {
-			return err
-		}
-	}
-	if modeSet {
-		if err := c.SetVerifyMode(mode); err != nil {
-			return err
-		}
-	}
-	if *cafile != "" || *capath != "" {
-		if err := c.LoadVerifyLocations(*cafile, *capath); err != nil {
-			return err
-		}
-	} else if c.VerifyMode() != ssl.CertNone {
-		if err := c.SetDefaultVerifyPaths(); err != nil {
-			return err
-		}
-	}
-	if *certFile != "" {
-		if err := c.LoadCertChain(*certFile, *keyFile); err != nil {
-			return err
-		}
-	}
-	if err := cf.apply(c); err != nil {
-		return err
-	}
-	if *alpn != "" {
-		if err := c.SetALPNProtocols(parseALPN(*alpn)); err != nil {
-			return err
-		}
-	}
-	for _, set := range versions {
-		if err := set(c); err != nil {
-			return err
-		}
-	}
-
-	s, err := connect(c, addr, name, *timeout)
+	s, err := connect(c, cfg.addr, cfg.name, *cfg.tls.timeout)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	return cfg.report(stdout, c, s)
+}
 
+// connectConfig is a checked connect command line.
+type connectConfig struct {
+	tls        *tlsFlags
+	addr, name string // where to connect, and the server name to ask for
+	protocol   ssl.Protocol
+	mode       ssl.VerifyMode
+	modeSet    bool // -verify was given
+	noCheck    bool
+	capath     string
+	versions   versionBounds
+	send       *string // nil without -send
+	asJSON     bool
+}
+
+// parseConnect reads and checks connect's command line.
+func parseConnect(args []string, stdout io.Writer) (*connectConfig, error) {
+	fs := flags("connect", "HOST:PORT", stdout)
+	protocol := addClientProtocolFlag(fs)
+	tf := addTLSFlags(fs, false)
+	capath := fs.String("capath", "", "`directory` of CA certificates in the openssl rehash layout")
+	servername := fs.String("servername", "", "`name` sent as SNI and matched against the certificate (default: the host of HOST:PORT; -servername '' sends none and needs -no-check-hostname)")
+	noCheck := fs.Bool("no-check-hostname", false, "do not match the certificate against the server name (TLS_CLIENT matches it by default)")
+	vf := addVersionFlags(fs)
+	send := fs.String("send", "", "`text` to send after the handshake (\\r, \\n, \\t, \\0, \\\\ and \\xHH are decoded); the reply is printed until the server closes or is silent for 2s")
+	asJSON := fs.Bool("json", false, "print one JSON object instead of lines")
+	addr, p, err := parseClientArgs(fs, args, protocol)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &connectConfig{tls: tf, addr: addr, protocol: p, noCheck: *noCheck, capath: *capath, asJSON: *asJSON}
+	if cfg.mode, cfg.modeSet, err = tf.check(); err != nil {
+		return nil, err
+	}
+	if cfg.versions, err = vf.parse(); err != nil {
+		return nil, err
+	}
+	cfg.name, _, _ = net.SplitHostPort(addr)
+	if isSet(fs, "servername") {
+		cfg.name = *servername
+	}
+	if isSet(fs, "send") {
+		cfg.send = send
+	}
+	return cfg, nil
+}
+
+// newContext makes the client context the flags describe.
+func (cfg *connectConfig) newContext() (*ssl.Context, error) {
+	f := cfg.tls
+	return newContext(cfg.protocol, cfg.setVerifyMode, cfg.loadCAs, f.loadCertChain, f.applyCiphers,
+		func(c *ssl.Context) error { return applyALPN(c, parseALPN(*f.alpn)) }, cfg.versions.apply)
+}
+
+// setVerifyMode sets -verify and -no-check-hostname.
+func (cfg *connectConfig) setVerifyMode(c *ssl.Context) error {
+	// Python refuses CERT_NONE while check_hostname is on: turn it off first.
+	if cfg.noCheck || (cfg.modeSet && cfg.mode == ssl.CertNone) {
+		if err := c.SetCheckHostname(false); err != nil {
+			return err
+		}
+	}
+	if cfg.modeSet {
+		return c.SetVerifyMode(cfg.mode)
+	}
+	return nil
+}
+
+// loadCAs loads -cafile and -capath, or without them the system's CAs when
+// the server will be verified.
+func (cfg *connectConfig) loadCAs(c *ssl.Context) error {
+	if *cfg.tls.cafile != "" || cfg.capath != "" {
+		return c.LoadVerifyLocations(*cfg.tls.cafile, cfg.capath)
+	}
+	if c.VerifyMode() != ssl.CertNone {
+		return c.SetDefaultVerifyPaths()
+	}
+	return nil
+}
+
+// report prints the connection and, with -send, the exchange.
+func (cfg *connectConfig) report(stdout io.Writer, c *ssl.Context, s *ssl.Socket) error {
+	res, err := describeConnection(c, s)
+	if err != nil {
+		return err
+	}
+	if !cfg.asJSON {
+		if err := printConnection(stdout, c, s, res); err != nil {
+			return err
+		}
+	}
+	if cfg.send != nil {
+		if res.Received, err = cfg.exchange(stdout, s); err != nil {
+			return err
+		}
+	}
+	if cfg.asJSON {
+		b, err := json.Marshal(res)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s\n", b)
+	}
+	return nil
+}
+
+// describeConnection is what connect reports of a completed handshake.
+func describeConnection(c *ssl.Context, s *ssl.Socket) (connectResult, error) {
 	cipher, _ := s.Cipher()
 	peer, err := s.GetPeerCert()
 	if err != nil {
-		return err
+		return connectResult{}, err
 	}
 	res := connectResult{
 		Protocol: s.Version(),
@@ -166,52 +187,51 @@ func runConnect(args []string, stdout io.Writer) error {
 	if c.VerifyMode() == ssl.CertNone {
 		res.Verify = "none"
 	}
+	return res, nil
+}
 
-	if !*asJSON {
-		fmt.Fprintf(stdout, "protocol:  %s\n", res.Protocol)
-		fmt.Fprintf(stdout, "cipher:    %s (%s, %d secret bits)\n", cipher.Name, cipher.Version, cipher.SecretBits)
-		fmt.Fprintf(stdout, "verify:    %s\n", verifyText(c, s, peer))
-		if res.ALPN != nil {
-			fmt.Fprintf(stdout, "alpn:      %s\n", *res.ALPN)
-		}
-		dict := "null (the server sent no certificate)"
-		if peer != nil {
-			if dict, err = dictText(peer, ""); err != nil {
-				return err
-			}
-		}
-		fmt.Fprintf(stdout, "peer cert: %s\n", dict)
+// printConnection prints res as lines.
+func printConnection(stdout io.Writer, c *ssl.Context, s *ssl.Socket, res connectResult) error {
+	fmt.Fprintf(stdout, "protocol:  %s\n", res.Protocol)
+	fmt.Fprintf(stdout, "cipher:    %s (%s, %d secret bits)\n", res.Cipher...)
+	fmt.Fprintf(stdout, "verify:    %s\n", verifyText(c, s, res.PeerCert))
+	if res.ALPN != nil {
+		fmt.Fprintf(stdout, "alpn:      %s\n", *res.ALPN)
 	}
-	if isSet(fs, "send") {
-		msg := unescape(*send)
-		s.SetWriteDeadline(time.Now().Add(*timeout))
-		if _, err := io.WriteString(s, msg); err != nil {
-			return fmt.Errorf("sending: %w", err)
-		}
-		var reply strings.Builder
-		out := io.Writer(&reply)
-		if !*asJSON {
-			fmt.Fprintf(stdout, "sent:      %d bytes\nreceived:\n", len(msg))
-			out = &trailingNewline{w: stdout}
-		}
-		err := readReply(s, out)
-		if t, ok := out.(*trailingNewline); ok {
-			t.finish()
-		}
-		if err != nil {
-			return fmt.Errorf("reading the reply: %w", err)
-		}
-		r := reply.String()
-		res.Received = &r
-	}
-	if *asJSON {
-		b, err := json.Marshal(res)
-		if err != nil {
+	dict := "null (the server sent no certificate)"
+	if res.PeerCert != nil {
+		var err error
+		if dict, err = dictText(res.PeerCert, ""); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s\n", b)
 	}
+	fmt.Fprintf(stdout, "peer cert: %s\n", dict)
 	return nil
+}
+
+// exchange sends -send and returns the reply, which it prints as it comes
+// unless the output is JSON.
+func (cfg *connectConfig) exchange(stdout io.Writer, s *ssl.Socket) (*string, error) {
+	msg := unescape(*cfg.send)
+	s.SetWriteDeadline(time.Now().Add(*cfg.tls.timeout))
+	if _, err := io.WriteString(s, msg); err != nil {
+		return nil, fmt.Errorf("sending: %w", err)
+	}
+	var reply strings.Builder
+	out := io.Writer(&reply)
+	if !cfg.asJSON {
+		fmt.Fprintf(stdout, "sent:      %d bytes\nreceived:\n", len(msg))
+		out = &trailingNewline{w: stdout}
+	}
+	err := readReply(s, out)
+	if t, ok := out.(*trailingNewline); ok {
+		t.finish()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the reply: %w", err)
+	}
+	r := reply.String()
+	return &r, nil
 }
 
 // connect dials addr and performs the handshake as name, all within timeout.

@@ -20,21 +20,11 @@ func runDemo(args []string, stdout io.Writer) error {
 	}
 	path := func(name string) string { return strings.TrimSuffix(*dir, "/") + "/" + name }
 
-	// The server: PROTOCOL_TLS_SERVER with the test certificate, asking
-	// clients for theirs.
-	server, err := ssl.NewContext(ssl.ProtocolTLSServer)
+	server, err := demoServerContext(path)
 	if err != nil {
 		return err
 	}
-	if err := server.LoadCertChain(path("server-rsa.pem"), path("server-rsa.key")); err != nil {
-		return err
-	}
-	if err := server.LoadVerifyLocations(path("ca.pem"), ""); err != nil {
-		return err
-	}
-	if err := server.SetVerifyMode(ssl.CertRequired); err != nil {
-		return err
-	}
+	defer server.Close()
 	l, err := ssl.Listen("tcp", "127.0.0.1:0", server)
 	if err != nil {
 		return err
@@ -43,19 +33,11 @@ func runDemo(args []string, stdout io.Writer) error {
 	served := make(chan string, 1)
 	go func() { served <- serveOnce(l) }()
 
-	// The client: PROTOCOL_TLS_CLIENT trusting the test CA, checking that the
-	// server is "localhost", presenting its own certificate.
-	client, err := ssl.NewContext(ssl.ProtocolTLSClient)
+	client, err := demoClientContext(path)
 	if err != nil {
 		return err
 	}
-	if err := client.LoadVerifyLocations(path("ca.pem"), ""); err != nil {
-		return err
-	}
-	if err := client.LoadCertChain(path("client.pem"), path("client.key")); err != nil {
-		return err
-	}
-	_, port, _ := net.SplitHostPort(l.Addr().String())
+	defer client.Close()
 	conn, err := net.DialTimeout("tcp", l.Addr().String(), 5*time.Second)
 	if err != nil {
 		return err
@@ -66,12 +48,35 @@ func runDemo(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer s.Close()
+	if err := printDemoConnection(stdout, s, l.Addr()); err != nil {
+		return err
+	}
+	if err := demoEcho(stdout, s, *message); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "server:    %s\n", <-served)
+	return nil
+}
 
-	fmt.Fprintf(stdout, "%s\n", ssl.OpenSSLVersion)
-	fmt.Fprintf(stdout, "server listening on 127.0.0.1:%s; client connected to localhost:%s\n\n", port, port)
-	cipher, _ := s.Cipher()
-	fmt.Fprintf(stdout, "protocol:  %s\n", s.Version())
-	fmt.Fprintf(stdout, "cipher:    %s (%s, %d secret bits)\n", cipher.Name, cipher.Version, cipher.SecretBits)
+// demoServerContext is PROTOCOL_TLS_SERVER with the test certificate,
+// asking clients for theirs.
+func demoServerContext(path func(string) string) (*ssl.Context, error) {
+	return newContext(ssl.ProtocolTLSServer,
+		func(c *ssl.Context) error { return c.LoadCertChain(path("server-rsa.pem"), path("server-rsa.key")) },
+		func(c *ssl.Context) error { return c.LoadVerifyLocations(path("ca.pem"), "") },
+		func(c *ssl.Context) error { return c.SetVerifyMode(ssl.CertRequired) })
+}
+
+// demoClientContext is PROTOCOL_TLS_CLIENT trusting the test CA,
+// presenting its own certificate.
+func demoClientContext(path func(string) string) (*ssl.Context, error) {
+	return newContext(ssl.ProtocolTLSClient,
+		func(c *ssl.Context) error { return c.LoadVerifyLocations(path("ca.pem"), "") },
+		func(c *ssl.Context) error { return c.LoadCertChain(path("client.pem"), path("client.key")) })
+}
+
+// printDemoConnection prints what the client sees of the connection.
+func printDemoConnection(stdout io.Writer, s *ssl.Socket, addr net.Addr) error {
 	cert, err := s.GetPeerCert()
 	if err != nil {
 		return err
@@ -80,18 +85,27 @@ func runDemo(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	_, port, _ := net.SplitHostPort(addr.String())
+	fmt.Fprintf(stdout, "%s\n", ssl.OpenSSLVersion)
+	fmt.Fprintf(stdout, "server listening on 127.0.0.1:%s; client connected to localhost:%s\n\n", port, port)
+	cipher, _ := s.Cipher()
+	fmt.Fprintf(stdout, "protocol:  %s\n", s.Version())
+	fmt.Fprintf(stdout, "cipher:    %s (%s, %d secret bits)\n", cipher.Name, cipher.Version, cipher.SecretBits)
 	fmt.Fprintf(stdout, "peer cert: %s\n", dict)
+	return nil
+}
 
-	if _, err := fmt.Fprintf(s, "%s\n", *message); err != nil {
+// demoEcho sends message and prints what the server echoes.
+func demoEcho(stdout io.Writer, s *ssl.Socket, message string) error {
+	if _, err := fmt.Fprintf(s, "%s\n", message); err != nil {
 		return err
 	}
 	echo, err := bufio.NewReader(s).ReadString('\n')
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "sent:      %q\n", *message)
+	fmt.Fprintf(stdout, "sent:      %q\n", message)
 	fmt.Fprintf(stdout, "echoed:    %q\n", strings.TrimSuffix(echo, "\n"))
-	fmt.Fprintf(stdout, "server:    %s\n", <-served)
 	return nil
 }
 
