@@ -161,7 +161,7 @@ func TestCommandHelp(t *testing.T) {
 	want := map[string][]string{
 		"demo": {"-testdata", "-message"},
 		"connect": {"-protocol", "-cafile", "-capath", "-ciphers", "-ciphersuites", "-servername", "-cert", "-key",
-			"-verify", "-no-check-hostname", "-alpn", "-min", "-max", "-timeout", "-send", "-json"},
+			"-verify", "-no-check-hostname", "-alpn", "-min", "-max", "-timeout", "-send", "-json", "-wait", "-showcerts"},
 		"serve": {"-listen", "-cert", "-key", "-ciphers", "-ciphersuites", "-cafile", "-verify", "-alpn", "-mode",
 			"-n", "-timeout"},
 		"ciphers":                {"-protocol", "-ciphersuites", "-json"},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -28,8 +27,16 @@ which is matched against the certificate's IP addresses. Without -cafile or
 -capath the system's CA certificates are trusted. -verify none also turns
 hostname checking off, as Python requires.
 
-A failed handshake prints Python's SSLError text, e.g.
-  sslctx connect: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate
+After the handshake connect reads for -wait: a TLS 1.3 server rejects a client
+certificate (or its absence) only then, and that rejection is a failure.
+
+A failure prints Python's SSLError text and what to do, e.g.
+  sslctx connect: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate; the chain ends at ...
+A failed verification also prints, on standard output, the verify code and
+the depth at which it failed and the chain the server sent (subject, issuer,
+validity, names, key, SHA-256 fingerprint); -showcerts prints the chain of a
+successful connection too, and -verify none prints the unverified chain and
+what verifying would have answered. With -json a failure is {"error": {...}}.
 `
 
 // replySilence is how long -send waits for more of the reply.
@@ -43,6 +50,12 @@ type connectResult struct {
 	Verify   string    `json:"verify"`
 	PeerCert *ssl.Cert `json:"peer_cert"`
 	Received *string   `json:"received,omitempty"`
+	// Chain is the certificates the server sent, with -showcerts or when
+	// they were not verified.
+	Chain []certInfo `json:"chain,omitempty"`
+	// WouldVerify is, for an unverified connection, the verdict
+	// verification would have given: "ok" or the error.
+	WouldVerify *string `json:"would_verify,omitempty"`
 }
 
 func runConnect(args []string, stdout io.Writer) error {
@@ -57,10 +70,17 @@ func runConnect(args []string, stdout io.Writer) error {
 	defer c.Close()
 	s, err := connect(c, cfg.addr, cfg.name, *cfg.tls.timeout)
 	if err != nil {
-		return err
+		return cfg.fail(stdout, c, err)
+	}
+	early, err := awaitVerdict(s, cfg.wait)
+	if err != nil {
+		// The probes of fail connect again: a server that serves one
+		// connection at a time must see this one end first.
+		s.Close()
+		return cfg.fail(stdout, c, fmt.Errorf("after the handshake: %w", err))
 	}
 	defer s.Close()
-	return cfg.report(stdout, c, s)
+	return cfg.report(stdout, c, s, early)
 }
 
 // connectConfig is a checked connect command line.
@@ -75,6 +95,8 @@ type connectConfig struct {
 	versions   versionBounds
 	send       *string // nil without -send
 	asJSON     bool
+	showCerts  bool
+	wait       time.Duration // for the server's verdict after the handshake
 }
 
 // parseConnect reads and checks connect's command line.
@@ -87,12 +109,18 @@ func parseConnect(args []string, stdout io.Writer) (*connectConfig, error) {
 	noCheck := fs.Bool("no-check-hostname", false, "do not match the certificate against the server name (TLS_CLIENT matches it by default)")
 	vf := addVersionFlags(fs)
 	send := fs.String("send", "", "`text` to send after the handshake (\\r, \\n, \\t, \\0, \\\\ and \\xHH are decoded); the reply is printed until the server closes or is silent for 2s")
-	asJSON := fs.Bool("json", false, "print one JSON object instead of lines")
+	asJSON := fs.Bool("json", false, "print one JSON object instead of lines; a failure is {\"error\": {...}}")
+	showCerts := fs.Bool("showcerts", false, "print the chain the server sent")
+	wait := fs.Duration("wait", 300*time.Millisecond, "how long to wait after the handshake for the server's verdict on us (a TLS 1.3 server rejects a client certificate then); 0 does not wait")
 	addr, p, err := parseClientArgs(fs, args, protocol)
 	if err != nil {
 		return nil, err
 	}
-	cfg := &connectConfig{tls: tf, addr: addr, protocol: p, noCheck: *noCheck, capath: *capath, asJSON: *asJSON}
+	cfg := &connectConfig{tls: tf, addr: addr, protocol: p, noCheck: *noCheck, capath: *capath, asJSON: *asJSON,
+		showCerts: *showCerts, wait: *wait}
+	if *wait < 0 {
+		return nil, usageError{"-wait must not be negative"}
+	}
 	if cfg.mode, cfg.modeSet, err = tf.check(); err != nil {
 		return nil, err
 	}
@@ -142,30 +170,63 @@ func (cfg *connectConfig) loadCAs(c *ssl.Context) error {
 	return nil
 }
 
-// report prints the connection and, with -send, the exchange.
-func (cfg *connectConfig) report(stdout io.Writer, c *ssl.Context, s *ssl.Socket) error {
+// report prints the connection and, with -send, the exchange; early is
+// what the server sent before we did.
+func (cfg *connectConfig) report(stdout io.Writer, c *ssl.Context, s *ssl.Socket, early []byte) error {
 	res, err := describeConnection(c, s)
 	if err != nil {
 		return err
+	}
+	unverified := c.VerifyMode() == ssl.CertNone
+	if cfg.showCerts || unverified {
+		for _, x := range s.ConnectionState().PeerCertificates {
+			if x != nil {
+				res.Chain = append(res.Chain, describeCert(x))
+			}
+		}
 	}
 	if !cfg.asJSON {
 		if err := printConnection(stdout, c, s, res); err != nil {
 			return err
 		}
 	}
-	if cfg.send != nil {
-		if res.Received, err = cfg.exchange(stdout, s); err != nil {
+	if cfg.send != nil || len(early) > 0 {
+		if res.Received, err = cfg.exchange(stdout, s, early); err != nil {
 			return err
+		}
+	}
+	if unverified && len(res.Chain) > 0 {
+		// Connecting again: a server that serves one connection at a time
+		// must see this one end first.
+		s.Close()
+		v := cfg.wouldVerify()
+		res.WouldVerify = &v
+		if !cfg.asJSON {
+			fmt.Fprintf(stdout, "verifying would have answered: %s\n", v)
 		}
 	}
 	if cfg.asJSON {
-		b, err := json.Marshal(res)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "%s\n", b)
+		printJSON(stdout, res)
 	}
 	return nil
+}
+
+// wouldVerify connects again verifying the server, to say what verifying
+// would have answered.
+func (cfg *connectConfig) wouldVerify() string {
+	p := *cfg
+	p.modeSet, p.mode, p.asJSON = true, ssl.CertRequired, true
+	c, err := p.newContext()
+	if err != nil {
+		return err.Error()
+	}
+	defer c.Close()
+	s, err := connect(c, p.addr, p.name, *p.tls.timeout)
+	if err != nil {
+		return oneLine(p.fail(io.Discard, c, err).Error())
+	}
+	s.Close()
+	return "ok"
 }
 
 // describeConnection is what connect reports of a completed handshake.
@@ -206,23 +267,44 @@ func printConnection(stdout io.Writer, c *ssl.Context, s *ssl.Socket, res connec
 		}
 	}
 	fmt.Fprintf(stdout, "peer cert: %s\n", dict)
+	if len(res.Chain) > 0 {
+		title := "the chain the server sent"
+		if c.VerifyMode() == ssl.CertNone {
+			title = "the chain the server sent, unverified"
+		}
+		printChain(stdout, title, res.Chain)
+	}
 	return nil
 }
 
 // exchange sends -send and returns the reply, which it prints as it comes
 // unless the output is JSON.
-func (cfg *connectConfig) exchange(stdout io.Writer, s *ssl.Socket) (*string, error) {
+func (cfg *connectConfig) exchange(stdout io.Writer, s *ssl.Socket, early []byte) (*string, error) {
+	var reply strings.Builder
+	out := io.Writer(&reply)
+	if !cfg.asJSON {
+		out = &trailingNewline{w: stdout}
+	}
+	if cfg.send == nil {
+		if !cfg.asJSON {
+			fmt.Fprintf(stdout, "received:\n")
+		}
+		out.Write(early)
+		if t, ok := out.(*trailingNewline); ok {
+			t.finish()
+		}
+		r := reply.String()
+		return &r, nil
+	}
 	msg := unescape(*cfg.send)
 	s.SetWriteDeadline(time.Now().Add(*cfg.tls.timeout))
 	if _, err := io.WriteString(s, msg); err != nil {
 		return nil, fmt.Errorf("sending: %w", err)
 	}
-	var reply strings.Builder
-	out := io.Writer(&reply)
 	if !cfg.asJSON {
 		fmt.Fprintf(stdout, "sent:      %d bytes\nreceived:\n", len(msg))
-		out = &trailingNewline{w: stdout}
 	}
+	out.Write(early)
 	err := readReply(s, out)
 	if t, ok := out.(*trailingNewline); ok {
 		t.finish()
