@@ -17,7 +17,7 @@ key per line, or on one line with -compact. FILE "-" reads standard input.
 // stdin is what "-" reads; tests replace it.
 var stdin io.Reader = os.Stdin
 
-func runCert(args []string, stdout io.Writer) error {
+func runCert(args []string, stdout, stderr io.Writer) error {
 	fs := flags("cert", "FILE", stdout)
 	der := fs.Bool("der", false, "FILE is one DER certificate, not PEM")
 	compact := fs.Bool("compact", false, "print the JSON on one line")

@@ -161,9 +161,9 @@ func TestCommandHelp(t *testing.T) {
 	want := map[string][]string{
 		"demo": {"-testdata", "-message"},
 		"connect": {"-protocol", "-cafile", "-capath", "-ciphers", "-ciphersuites", "-servername", "-cert", "-key",
-			"-verify", "-no-check-hostname", "-alpn", "-min", "-max", "-timeout", "-send", "-json", "-wait", "-showcerts"},
+			"-verify", "-no-check-hostname", "-alpn", "-min", "-max", "-timeout", "-send", "-json", "-wait", "-showcerts", "-pass"},
 		"serve": {"-listen", "-cert", "-key", "-ciphers", "-ciphersuites", "-cafile", "-verify", "-alpn", "-mode",
-			"-n", "-timeout"},
+			"-n", "-timeout", "-protocol", "-min", "-max", "-pass"},
 		"ciphers":                {"-protocol", "-ciphersuites", "-json"},
 		"cert":                   {"-der", "-compact"},
 		"get-server-certificate": {"-cafile", "-protocol", "-timeout"},

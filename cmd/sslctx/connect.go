@@ -58,8 +58,8 @@ type connectResult struct {
 	WouldVerify *string `json:"would_verify,omitempty"`
 }
 
-func runConnect(args []string, stdout io.Writer) error {
-	cfg, err := parseConnect(args, stdout)
+func runConnect(args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseConnect(args, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -100,14 +100,13 @@ type connectConfig struct {
 }
 
 // parseConnect reads and checks connect's command line.
-func parseConnect(args []string, stdout io.Writer) (*connectConfig, error) {
+func parseConnect(args []string, stdout, stderr io.Writer) (*connectConfig, error) {
 	fs := flags("connect", "HOST:PORT", stdout)
 	protocol := addClientProtocolFlag(fs)
 	tf := addTLSFlags(fs, false)
 	capath := fs.String("capath", "", "`directory` of CA certificates in the openssl rehash layout")
 	servername := fs.String("servername", "", "`name` sent as SNI and matched against the certificate (default: the host of HOST:PORT; -servername '' sends none and needs -no-check-hostname)")
 	noCheck := fs.Bool("no-check-hostname", false, "do not match the certificate against the server name (TLS_CLIENT matches it by default)")
-	vf := addVersionFlags(fs)
 	send := fs.String("send", "", "`text` to send after the handshake (\\r, \\n, \\t, \\0, \\\\ and \\xHH are decoded); the reply is printed until the server closes or is silent for 2s")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of lines; a failure is {\"error\": {...}}")
 	showCerts := fs.Bool("showcerts", false, "print the chain the server sent")
@@ -124,8 +123,11 @@ func parseConnect(args []string, stdout io.Writer) (*connectConfig, error) {
 	if cfg.mode, cfg.modeSet, err = tf.check(); err != nil {
 		return nil, err
 	}
-	if cfg.versions, err = vf.parse(); err != nil {
+	if cfg.versions, err = tf.versions.parse(); err != nil {
 		return nil, err
+	}
+	for _, w := range tf.warnings(cfg.versions) {
+		fmt.Fprintf(stderr, "sslctx connect: warning: %s\n", w)
 	}
 	cfg.name, _, _ = net.SplitHostPort(addr)
 	if isSet(fs, "servername") {
@@ -162,7 +164,7 @@ func (cfg *connectConfig) setVerifyMode(c *ssl.Context) error {
 // the server will be verified.
 func (cfg *connectConfig) loadCAs(c *ssl.Context) error {
 	if *cfg.tls.cafile != "" || cfg.capath != "" {
-		return c.LoadVerifyLocations(*cfg.tls.cafile, cfg.capath)
+		return loadCAFlags(c, *cfg.tls.cafile, cfg.capath)
 	}
 	if c.VerifyMode() != ssl.CertNone {
 		return c.SetDefaultVerifyPaths()

@@ -11,7 +11,7 @@ import (
 	"github.com/sslctx/ssl"
 )
 
-func runDemo(args []string, stdout io.Writer) error {
+func runDemo(args []string, stdout, stderr io.Writer) error {
 	fs := flags("demo", "", stdout)
 	dir := fs.String("testdata", "testdata", "directory holding the test CA and certificates")
 	message := fs.String("message", "Hello from sslctx", "what the client sends for the server to echo")

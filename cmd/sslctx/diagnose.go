@@ -60,6 +60,7 @@ func (cfg *connectConfig) fail(stdout io.Writer, c *ssl.Context, err error) erro
 	} else {
 		printFailure(stdout, f)
 	}
+	err = withDetail(err)
 	if f.Hint == "" {
 		return err
 	}
@@ -248,7 +249,7 @@ func (cfg *connectConfig) alertHint(se *ssl.Error) string {
 	case p.err == nil:
 		return fmt.Sprintf("the server accepts %s with %s, which -protocol, -min, -max, -ciphers or -ciphersuites left out", p.version, p.cipher)
 	case !haveCert && !p.local:
-		return "the server also refuses a client that offers every version and cipher: it likely requires a client certificate: pass -cert/-key"
+		return "the server also refuses a client that offers every version and cipher: it may require a client certificate (pass -cert/-key), or its own configuration fails (its log says)"
 	}
 	return ""
 }

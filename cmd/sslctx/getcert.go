@@ -15,7 +15,7 @@ the certificate is fetched unverified; with it, it must verify against those
 CAs. Hostnames are never checked.
 `
 
-func runGetServerCertificate(args []string, stdout io.Writer) error {
+func runGetServerCertificate(args []string, stdout, stderr io.Writer) error {
 	fs := flags("get-server-certificate", "HOST:PORT", stdout)
 	cafile := fs.String("cafile", "", "PEM `file` of CA certificates the server's certificate must verify against")
 	protocol := addClientProtocolFlag(fs)

@@ -22,7 +22,8 @@
 // lists them.
 //
 // Exit codes: 0 success, 1 the operation failed (the error is printed on
-// one line), 2 the command line was wrong.
+// one line), 2 the command line was wrong, or a file or value it names
+// could not be used.
 package main
 
 import (
@@ -39,7 +40,9 @@ import (
 // command is one subcommand.
 type command struct {
 	summary string
-	run     func(args []string, stdout io.Writer) error
+	// run runs the command: what it reports goes to stdout, warnings about
+	// the command line to stderr.
+	run func(args []string, stdout, stderr io.Writer) error
 	// help, if any, follows the summary in the command's --help.
 	help string
 }
@@ -81,8 +84,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sslctx: unknown command %q (see sslctx --help)\n", args[0])
 		return 2
 	}
-	err := cmd.run(args[1:], stdout)
+	err := cmd.run(args[1:], stdout, stderr)
 	var ue usageError
+	var ce configError
 	switch {
 	case err == nil:
 		return 0
@@ -90,6 +94,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "sslctx %s: %s\n", args[0], ue.msg)
+		return 2
+	case errors.As(err, &ce):
+		fmt.Fprintf(stderr, "sslctx %s: %s\n", args[0], oneLine(err.Error()))
 		return 2
 	}
 	fmt.Fprintf(stderr, "sslctx %s: %s\n", args[0], oneLine(err.Error()))

@@ -39,8 +39,8 @@ With -cafile, clients must present a certificate issued by one of its CAs
 a certificate in.
 `
 
-func runServe(args []string, stdout io.Writer) error {
-	cfg, err := parseServe(args, stdout)
+func runServe(args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseServe(args, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -55,11 +55,14 @@ type serveConfig struct {
 	limit      int
 	verifyMode ssl.VerifyMode
 	alpn       []string
+	protocol   ssl.Protocol
+	versions   versionBounds
 }
 
 // parseServe reads and checks serve's command line.
-func parseServe(args []string, stdout io.Writer) (*serveConfig, error) {
+func parseServe(args []string, stdout, stderr io.Writer) (*serveConfig, error) {
 	fs := flags("serve", "", stdout)
+	protocol := fs.String("protocol", "TLS_SERVER", "the context's `protocol`: TLS, TLS_SERVER, TLSv1, TLSv1_1 or TLSv1_2 (Python's PROTOCOL_*)")
 	listen := fs.String("listen", "127.0.0.1:8443", "`address` to listen on; port 0 picks a free one")
 	tf := addTLSFlags(fs, true)
 	mode := fs.String("mode", "echo", "`mode` of serving: echo (send each connection's bytes back) or https (answer GET / with a page)")
@@ -80,6 +83,19 @@ func parseServe(args []string, stdout io.Writer) (*serveConfig, error) {
 	verifyMode, verifySet, err := tf.check()
 	if err != nil {
 		return nil, err
+	}
+	if cfg.protocol, err = parseProtocol(*protocol, "TLS", "SSLv23", "TLS_SERVER", "TLSv1", "TLSv1_1", "TLSv1_2"); err != nil {
+		return nil, err
+	}
+	if cfg.versions, err = tf.versions.parse(); err != nil {
+		return nil, err
+	}
+	warnings := tf.warnings(cfg.versions)
+	if verifySet && verifyMode == ssl.CertNone && *tf.cafile != "" {
+		warnings = append(warnings, "-cafile has no effect with -verify none: clients are not asked for a certificate")
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "sslctx serve: warning: %s\n", w)
 	}
 	cfg.verifyMode = verifyMode
 	if !verifySet && *tf.cafile != "" {
@@ -113,9 +129,9 @@ func serveALPN(fs *flag.FlagSet, mode, alpn string) ([]string, error) {
 // newContext makes the server context the flags describe.
 func (cfg *serveConfig) newContext() (*ssl.Context, error) {
 	f := cfg.tls
-	return newContext(ssl.ProtocolTLSServer, f.loadCertChain, f.applyCiphers, cfg.loadCAs,
+	return newContext(cfg.protocol, f.loadCertChain, f.applyCiphers, cfg.loadCAs,
 		func(c *ssl.Context) error { return c.SetVerifyMode(cfg.verifyMode) },
-		func(c *ssl.Context) error { return applyALPN(c, cfg.alpn) })
+		func(c *ssl.Context) error { return applyALPN(c, cfg.alpn) }, cfg.versions.apply)
 }
 
 // loadCAs loads -cafile, the CAs of client certificates.
@@ -123,7 +139,7 @@ func (cfg *serveConfig) loadCAs(c *ssl.Context) error {
 	if *cfg.tls.cafile == "" {
 		return nil
 	}
-	return c.LoadVerifyLocations(*cfg.tls.cafile, "")
+	return loadCAFlags(c, *cfg.tls.cafile, "")
 }
 
 // serve makes the context, listens and serves until a signal, or until
@@ -368,7 +384,7 @@ func (c *handshakingConn) handshake() error {
 		}
 		c.err = err
 		if err != nil {
-			c.out.printf("%s: handshake failed: %s", c.RemoteAddr(), oneLine(err.Error()))
+			c.out.printf("%s: handshake failed: %s", c.RemoteAddr(), oneLine(withDetail(err).Error()))
 			return
 		}
 		c.out.printf("%s", describeConn(c.Socket))

@@ -2,6 +2,9 @@ package main
 
 import (
 	"flag"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sslctx/ssl"
@@ -9,13 +12,14 @@ import (
 
 // tlsFlags are the TLS settings connect and serve both take: the
 // certificate to present, the CAs to verify the peer against and how, the
-// ciphers and the ALPN protocols. Their help says which side they speak
-// for.
+// ciphers, the versions and the ALPN protocols. Their help says which side
+// they speak for.
 type tlsFlags struct {
 	fs                                *flag.FlagSet
 	certFile, keyFile, cafile, verify *string
-	alpn, ciphers, ciphersuites       *string
+	alpn, ciphers, ciphersuites, pass *string
 	timeout                           *time.Duration
+	versions                          versionFlags
 }
 
 // addTLSFlags defines the TLS flags on fs, worded for a server or a client.
@@ -35,7 +39,9 @@ func addTLSFlags(fs *flag.FlagSet, server bool) *tlsFlags {
 			"OpenSSL cipher `list` for TLS 1.2 and below, e.g. \"ECDHE+AESGCM:!aNULL\" (default: the protocol's)"),
 		ciphersuites: fs.String("ciphersuites", "",
 			"colon-separated TLS 1.3 `suites`, e.g. \"TLS_AES_128_GCM_SHA256\"; \"\" disables TLS 1.3 suites (default: OpenSSL's)"),
-		timeout: fs.Duration("timeout", 10*time.Second, h.timeout),
+		pass:     fs.String("pass", "", "`source` of -key's password, as openssl's: pass:PASSWORD, file:PATH (its first line) or env:VARIABLE"),
+		timeout:  fs.Duration("timeout", 10*time.Second, h.timeout),
+		versions: addVersionFlags(fs),
 	}
 }
 
@@ -65,6 +71,14 @@ func (f *tlsFlags) check() (ssl.VerifyMode, bool, error) {
 	if *f.keyFile != "" && *f.certFile == "" {
 		return 0, false, usageError{"-key needs -cert"}
 	}
+	if *f.pass != "" && *f.certFile == "" {
+		return 0, false, usageError{"-pass needs -cert"}
+	}
+	if *f.pass != "" {
+		if _, _, ok := strings.Cut(*f.pass, ":"); !ok || !slices.Contains([]string{"pass", "file", "env"}, strings.SplitN(*f.pass, ":", 2)[0]) {
+			return 0, false, usageError{fmt.Sprintf("-pass %q: want pass:PASSWORD, file:PATH or env:VARIABLE", *f.pass)}
+		}
+	}
 	if *f.timeout <= 0 {
 		return 0, false, usageError{"-timeout must be positive"}
 	}
@@ -80,15 +94,34 @@ func (f *tlsFlags) check() (ssl.VerifyMode, bool, error) {
 func (f *tlsFlags) applyCiphers(c *ssl.Context) error {
 	if isSet(f.fs, "ciphers") {
 		if err := c.SetCiphers(*f.ciphers); err != nil {
-			return err
+			return configError{fmt.Errorf("-ciphers %q: %w (see sslctx ciphers)", *f.ciphers, err)}
 		}
 	}
 	if isSet(f.fs, "ciphersuites") {
 		if err := c.SetCipherSuites(*f.ciphersuites); err != nil {
-			return err
+			return configError{fmt.Errorf("-ciphersuites %q: %w", *f.ciphersuites, withDetail(err))}
 		}
 	}
 	return nil
+}
+
+// warnings are the flags that cannot take effect as given.
+func (f *tlsFlags) warnings(b versionBounds) []string {
+	var w []string
+	if isSet(f.fs, "ciphersuites") && b.max != 0 && b.max < ssl.TLSv1_3 {
+		w = append(w, "-ciphersuites has no effect: -max "+*f.versions.max+" leaves out TLS 1.3")
+	}
+	if isSet(f.fs, "ciphersuites") && *f.ciphersuites == "" && (b.max == 0 || b.max >= ssl.TLSv1_3) {
+		w = append(w, "-ciphersuites \"\" leaves TLS 1.3 without suites, and OpenSSL then refuses every handshake: give -max TLSv1_2 too")
+	}
+	if isSet(f.fs, "ciphers") && b.min == ssl.TLSv1_3 {
+		w = append(w, "-ciphers has no effect: with -min TLSv1_3 only -ciphersuites choose")
+	}
+	if b.max != 0 && b.max < ssl.TLSv1_2 && b.min == 0 {
+		w = append(w, fmt.Sprintf("-max %s alone leaves no version: the default minimum is TLS 1.2; give -min %s too (and -ciphers DEFAULT:@SECLEVEL=0, which TLS 1.0 and 1.1 need)",
+			*f.versions.max, *f.versions.max))
+	}
+	return w
 }
 
 // applyALPN sets protos as the ALPN protocols, if there are any.
@@ -99,12 +132,22 @@ func applyALPN(c *ssl.Context, protos []string) error {
 	return c.SetALPNProtocols(protos)
 }
 
-// loadCertChain loads -cert and -key, if -cert was given.
+// loadCertChain loads -cert and -key, unlocked by -pass, if -cert was
+// given.
 func (f *tlsFlags) loadCertChain(c *ssl.Context) error {
 	if *f.certFile == "" {
 		return nil
 	}
-	return c.LoadCertChain(*f.certFile, *f.keyFile)
+	var err error
+	if *f.pass == "" {
+		err = c.LoadCertChain(*f.certFile, *f.keyFile)
+	} else {
+		err = c.LoadCertChainWithPassword(*f.certFile, *f.keyFile, func() ([]byte, error) { return readPassword(*f.pass) })
+	}
+	if err != nil {
+		return configError{f.certChainError(err)}
+	}
+	return nil
 }
 
 // versionFlags are -min and -max, the bounds on the protocol version.
@@ -114,8 +157,8 @@ type versionFlags struct {
 
 func addVersionFlags(fs *flag.FlagSet) versionFlags {
 	return versionFlags{
-		min: fs.String("min", "", "lowest protocol `version`: TLSv1, TLSv1_1, TLSv1_2 or TLSv1_3 (TLS and TLS_CLIENT only)"),
-		max: fs.String("max", "", "highest protocol `version`: TLSv1, TLSv1_1, TLSv1_2 or TLSv1_3 (TLS and TLS_CLIENT only)"),
+		min: fs.String("min", "", "lowest protocol `version`: TLSv1, TLSv1_1, TLSv1_2 or TLSv1_3 (not with a -protocol of one version)"),
+		max: fs.String("max", "", "highest protocol `version`: TLSv1, TLSv1_1, TLSv1_2 or TLSv1_3 (not with a -protocol of one version)"),
 	}
 }
 
@@ -140,11 +183,13 @@ func (f versionFlags) parse() (versionBounds, error) {
 func (b versionBounds) apply(c *ssl.Context) error {
 	if b.min != 0 {
 		if err := c.SetMinimumVersion(b.min); err != nil {
-			return err
+			return configError{fmt.Errorf("-min: %w", err)}
 		}
 	}
 	if b.max != 0 {
-		return c.SetMaximumVersion(b.max)
+		if err := c.SetMaximumVersion(b.max); err != nil {
+			return configError{fmt.Errorf("-max: %w", err)}
+		}
 	}
 	return nil
 }
