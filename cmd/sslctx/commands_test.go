@@ -159,7 +159,7 @@ func TestGetServerCertificate(t *testing.T) {
 // TestCommandHelp checks every command's --help and a wrong flag.
 func TestCommandHelp(t *testing.T) {
 	want := map[string][]string{
-		"demo": {"-testdata", "-message"},
+		"demo": {"-message"},
 		"connect": {"-protocol", "-cafile", "-capath", "-ciphers", "-ciphersuites", "-servername", "-cert", "-key",
 			"-verify", "-no-check-hostname", "-alpn", "-min", "-max", "-timeout", "-send", "-json", "-wait", "-showcerts", "-pass"},
 		"serve": {"-listen", "-cert", "-key", "-ciphers", "-ciphersuites", "-cafile", "-verify", "-alpn", "-mode",

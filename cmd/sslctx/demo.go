@@ -2,25 +2,38 @@ package main
 
 import (
 	"bufio"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/sslctx/ssl"
 )
 
+const demoHelp = `Makes a CA, a server certificate for localhost and 127.0.0.1 and a client
+certificate at start (ECDSA P-256, valid for a day, in a temporary directory
+removed at exit), then runs a PROTOCOL_TLS_SERVER that requires client
+certificates and a PROTOCOL_TLS_CLIENT that verifies the server, on 127.0.0.1:
+the client sends -message and prints the connection and the echo.
+`
+
 func runDemo(args []string, stdout, stderr io.Writer) error {
 	fs := flags("demo", "", stdout)
-	dir := fs.String("testdata", "testdata", "directory holding the test CA and certificates")
 	message := fs.String("message", "Hello from sslctx", "what the client sends for the server to echo")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	path := func(name string) string { return strings.TrimSuffix(*dir, "/") + "/" + name }
+	pki, err := newDemoPKI()
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(pki.dir)
 
-	server, err := demoServerContext(path)
+	server, err := pki.serverContext()
 	if err != nil {
 		return err
 	}
@@ -33,7 +46,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	served := make(chan string, 1)
 	go func() { served <- serveOnce(l) }()
 
-	client, err := demoClientContext(path)
+	client, err := pki.clientContext()
 	if err != nil {
 		return err
 	}
@@ -58,21 +71,74 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// demoServerContext is PROTOCOL_TLS_SERVER with the test certificate,
+// demoPKI is a CA and the server and client certificates it issued, made
+// at start so that demo runs anywhere: the keys and certificates are in
+// dir, which LoadCertChain reads, and the CA is in memory.
+type demoPKI struct {
+	dir                   string
+	caPEM                 []byte
+	serverCert, serverKey string
+	clientCert, clientKey string
+}
+
+func newDemoPKI() (*demoPKI, error) {
+	ca, err := issue(certSpec{cn: "sslctx demo CA", isCA: true}, nil)
+	if err != nil {
+		return nil, err
+	}
+	server, err := issue(certSpec{cn: "localhost", dns: []string{"localhost"}, ips: []net.IP{net.IPv4(127, 0, 0, 1)},
+		usage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}, ca)
+	if err != nil {
+		return nil, err
+	}
+	client, err := issue(certSpec{cn: "sslctx client", usage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}, ca)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "sslctx-demo-")
+	if err != nil {
+		return nil, err
+	}
+	p := &demoPKI{dir: dir, caPEM: ca.certPEM()}
+	if p.serverCert, p.serverKey, err = writeIssued(dir, "server", server); err == nil {
+		p.clientCert, p.clientKey, err = writeIssued(dir, "client", client)
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return p, nil
+}
+
+// writeIssued writes a certificate and its key to dir as NAME.pem and
+// NAME.key.
+func writeIssued(dir, name string, i *issued) (cert, key string, err error) {
+	keyPEM, err := i.keyPEM()
+	if err != nil {
+		return "", "", err
+	}
+	cert, key = filepath.Join(dir, name+".pem"), filepath.Join(dir, name+".key")
+	if err := os.WriteFile(cert, i.certPEM(), 0o600); err != nil {
+		return "", "", err
+	}
+	return cert, key, os.WriteFile(key, keyPEM, 0o600)
+}
+
+// serverContext is PROTOCOL_TLS_SERVER with the demo server certificate,
 // asking clients for theirs.
-func demoServerContext(path func(string) string) (*ssl.Context, error) {
+func (p *demoPKI) serverContext() (*ssl.Context, error) {
 	return newContext(ssl.ProtocolTLSServer,
-		func(c *ssl.Context) error { return c.LoadCertChain(path("server-rsa.pem"), path("server-rsa.key")) },
-		func(c *ssl.Context) error { return c.LoadVerifyLocations(path("ca.pem"), "") },
+		func(c *ssl.Context) error { return c.LoadCertChain(p.serverCert, p.serverKey) },
+		func(c *ssl.Context) error { return c.LoadVerifyData(p.caPEM) },
 		func(c *ssl.Context) error { return c.SetVerifyMode(ssl.CertRequired) })
 }
 
-// demoClientContext is PROTOCOL_TLS_CLIENT trusting the test CA,
-// presenting its own certificate.
-func demoClientContext(path func(string) string) (*ssl.Context, error) {
+// clientContext is PROTOCOL_TLS_CLIENT trusting the demo CA, presenting
+// the demo client certificate.
+func (p *demoPKI) clientContext() (*ssl.Context, error) {
 	return newContext(ssl.ProtocolTLSClient,
-		func(c *ssl.Context) error { return c.LoadVerifyLocations(path("ca.pem"), "") },
-		func(c *ssl.Context) error { return c.LoadCertChain(path("client.pem"), path("client.key")) })
+		func(c *ssl.Context) error { return c.LoadVerifyData(p.caPEM) },
+		func(c *ssl.Context) error { return c.LoadCertChain(p.clientCert, p.clientKey) })
 }
 
 // printDemoConnection prints what the client sees of the connection.

@@ -33,8 +33,11 @@ import (
 	"io"
 	"maps"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
+
+	"github.com/sslctx/ssl"
 )
 
 // command is one subcommand.
@@ -52,7 +55,7 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"demo":    {summary: "a TLS server and client from this library, talking on 127.0.0.1", run: runDemo},
+		"demo":    {summary: "a TLS server and client from this library, talking on 127.0.0.1", run: runDemo, help: demoHelp},
 		"connect": {summary: "connect to a TLS server, verify it and print the connection and its certificate", run: runConnect, help: connectHelp},
 		"serve":   {summary: "serve TLS on a port: echo each connection's bytes, or answer HTTPS", run: runServe, help: serveHelp},
 		"ciphers": {summary: "the ciphers an OpenSSL cipher string selects, as Python's get_ciphers()", run: runCiphers, help: ciphersHelp},
@@ -72,6 +75,18 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 2 && args[0] == "help":
+		// "sslctx help CMD" is "sslctx CMD --help".
+		if _, ok := commands[args[1]]; !ok {
+			fmt.Fprintf(stderr, "sslctx help: unknown command %q (see sslctx --help)\n", args[1])
+			return 2
+		}
+		args = []string{args[1], "--help"}
+	case len(args) == 1 && (args[0] == "--version" || args[0] == "-version" || args[0] == "version"):
+		fmt.Fprintln(stdout, versionText())
+		return 0
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout)
 		if len(args) == 0 {
@@ -110,7 +125,8 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-24s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nsslctx COMMAND --help describes a command's flags.")
+	fmt.Fprintln(w, "\nsslctx help COMMAND (or sslctx COMMAND --help) describes a command's flags;")
+	fmt.Fprintln(w, "sslctx --version prints the versions of sslctx and of the OpenSSL it runs on.")
 	fmt.Fprintln(w, "Exit codes: 0 success, 1 the operation failed, 2 a wrong command line.")
 }
 
@@ -181,3 +197,23 @@ func parseArgs(fs *flag.FlagSet, args []string, least, most int) ([]string, erro
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// modulePath is the module of the library this command is part of.
+const modulePath = "github.com/sslctx/ssl"
+
+// versionText names the library's version, as the Go build recorded it,
+// and the OpenSSL it runs on.
+func versionText() string {
+	version := "(unknown)"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Path == modulePath {
+			version = bi.Main.Version
+		}
+		for _, d := range bi.Deps {
+			if d.Path == modulePath {
+				version = d.Version
+			}
+		}
+	}
+	return fmt.Sprintf("sslctx %s (%s), on %s", version, modulePath, ssl.OpenSSLVersion)
+}
