@@ -5,7 +5,7 @@
 //	sslctx connect HOST:PORT             connect, verify, print the peer
 //	sslctx serve -cert F -key F          serve echo or HTTPS
 //	sslctx ciphers SPEC                  what a cipher string selects
-//	sslctx cert FILE                     a certificate as Python's dict
+//	sslctx cert FILE                     certificates, and Python's dict
 //	sslctx get-server-certificate H:P    the server's certificate in PEM
 //
 // connect is Python's SSLContext plus wrap_socket on a TCP connection: it
@@ -59,7 +59,7 @@ func init() {
 		"connect": {summary: "connect to a TLS server, verify it and print the connection and its certificate", run: runConnect, help: connectHelp},
 		"serve":   {summary: "serve TLS on a port: echo each connection's bytes, or answer HTTPS", run: runServe, help: serveHelp},
 		"ciphers": {summary: "the ciphers an OpenSSL cipher string selects, as Python's get_ciphers()", run: runCiphers, help: ciphersHelp},
-		"cert":    {summary: "a certificate file as Python's getpeercert() dict, in JSON", run: runCert, help: certHelp},
+		"cert":    {summary: "every certificate of a PEM or DER file: its key, usages, fingerprints and Python's getpeercert() dict", run: runCert, help: certHelp},
 		"get-server-certificate": {summary: "fetch a server's certificate in PEM, as Python's get_server_certificate()",
 			run: runGetServerCertificate, help: getServerCertificateHelp},
 	}
