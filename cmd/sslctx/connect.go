@@ -65,6 +65,9 @@ func runConnect(args []string, stdout, stderr io.Writer) error {
 	}
 	c, err := cfg.newContext()
 	if err != nil {
+		if cfg.asJSON {
+			printJSON(stdout, map[string]failure{"error": {Message: oneLine(err.Error())}})
+		}
 		return err
 	}
 	defer c.Close()

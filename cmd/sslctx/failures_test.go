@@ -155,3 +155,22 @@ func TestConnectShowsUnverifiedCertificate(t *testing.T) {
 	assert.Contains(t, out, "  depth 1\n    subject:   CN=sslctx Test CA")
 	assert.NotContains(t, out, "would have")
 }
+
+// With -json every failure is {"error": {...}} on stdout, not only a
+// failed verification.
+func TestConnectJSONErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"-cafile", td("no-such-file.pem"), "127.0.0.1:1"}, 2, "-cafile ../../testdata/no-such-file.pem: no such file or directory"},
+		{[]string{"127.0.0.1:1"}, 1, "connection refused"},
+	} {
+		code, out, _ := runCLI(append([]string{"connect", "-json"}, tc.args...)...)
+		assert.Equal(t, tc.code, code, "%q", tc.args)
+		var res struct{ Error struct{ Message string } }
+		require.NoError(t, json.Unmarshal([]byte(out), &res), out)
+		assert.Contains(t, res.Error.Message, tc.want)
+	}
+}
