@@ -283,42 +283,48 @@ func printConnection(stdout io.Writer, c *ssl.Context, s *ssl.Socket, res connec
 }
 
 // exchange sends -send and returns the reply, which it prints as it comes
-// unless the output is JSON.
+// unless the output is JSON; early is what the server sent before we did.
 func (cfg *connectConfig) exchange(stdout io.Writer, s *ssl.Socket, early []byte) (*string, error) {
 	var reply strings.Builder
 	out := io.Writer(&reply)
+	printed := &trailingNewline{w: stdout}
 	if !cfg.asJSON {
-		out = &trailingNewline{w: stdout}
+		out = printed
 	}
+	err := cfg.sendAndRead(stdout, s, early, out)
+	printed.finish()
+	if err != nil {
+		return nil, err
+	}
+	r := reply.String()
+	return &r, nil
+}
+
+// sendAndRead writes early to out, then sends -send, if given, and copies
+// the reply to out.
+func (cfg *connectConfig) sendAndRead(stdout io.Writer, s *ssl.Socket, early []byte, out io.Writer) error {
 	if cfg.send == nil {
 		if !cfg.asJSON {
 			fmt.Fprintf(stdout, "received:\n")
 		}
-		out.Write(early)
-		if t, ok := out.(*trailingNewline); ok {
-			t.finish()
-		}
-		r := reply.String()
-		return &r, nil
+		_, err := out.Write(early)
+		return err
 	}
 	msg := unescape(*cfg.send)
 	s.SetWriteDeadline(time.Now().Add(*cfg.tls.timeout))
 	if _, err := io.WriteString(s, msg); err != nil {
-		return nil, fmt.Errorf("sending: %w", err)
+		return fmt.Errorf("sending: %w", err)
 	}
 	if !cfg.asJSON {
 		fmt.Fprintf(stdout, "sent:      %d bytes\nreceived:\n", len(msg))
 	}
-	out.Write(early)
-	err := readReply(s, out)
-	if t, ok := out.(*trailingNewline); ok {
-		t.finish()
+	if _, err := out.Write(early); err != nil {
+		return err
 	}
-	if err != nil {
-		return nil, fmt.Errorf("reading the reply: %w", err)
+	if err := readReply(s, out); err != nil {
+		return fmt.Errorf("reading the reply: %w", err)
 	}
-	r := reply.String()
-	return &r, nil
+	return nil
 }
 
 // connect dials addr and performs the handshake as name, all within timeout.

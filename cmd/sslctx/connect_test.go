@@ -2,13 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sslctx/ssl"
 	"github.com/sslctx/ssl/internal/testpeer"
 )
 
@@ -235,4 +238,28 @@ func TestConnectAnonymousServer(t *testing.T) {
 		"-verify", "optional", "-no-check-hostname", srv.Addr)
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, out, "verify:    no certificate (CERT_OPTIONAL, and the server sent none)\n")
+}
+
+// What a server sends first (a banner) arrives while connect waits for
+// its verdict; connect prints it rather than dropping it.
+func TestConnectShowsGreeting(t *testing.T) {
+	c, err := ssl.NewContext(ssl.ProtocolTLSServer)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	require.NoError(t, c.LoadCertChain(td("server-rsa.pem"), td("server-rsa.key")))
+	l, err := ssl.Listen("tcp", "127.0.0.1:0", c)
+	require.NoError(t, err)
+	serve(t, l, func(conn net.Conn) {
+		conn.SetDeadline(time.Now().Add(waitTimeout))
+		io.WriteString(conn, "220 hello\r\n")
+		io.Copy(conn, conn)
+	})
+	code, out, stderr := runCLI("connect", "-cafile", td("ca.pem"), "-wait", "2s", l.Addr().String())
+	require.Equal(t, 0, code, stderr)
+	assert.True(t, strings.HasSuffix(out, "received:\n220 hello\r\n"), out)
+
+	fastReplies(t)
+	code, out, stderr = runCLI("connect", "-cafile", td("ca.pem"), "-wait", "2s", "-send", `ping\n`, l.Addr().String())
+	require.Equal(t, 0, code, stderr)
+	assert.True(t, strings.HasSuffix(out, "received:\n220 hello\r\nping\n"), out)
 }
