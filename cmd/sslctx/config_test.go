@@ -114,3 +114,19 @@ func TestFlagWarnings(t *testing.T) {
 	assert.Contains(t, srv.nextLine(t), "handshake failed: [SSL: NO_CIPHERS_AVAILABLE] no ciphers available (OpenSSL: No ciphers enabled for max supported SSL/TLS version)")
 	assert.Equal(t, 0, srv.exitCode(t))
 }
+
+// connect unlocks its client key with -pass too.
+func TestConnectKeyPassword(t *testing.T) {
+	addr := startServer(t, serverOpts{})
+	code, _, stderr := runCLI("connect", "-cafile", td("ca.pem"), "-cert", td("keycert-enc.pem"), "-pass", "pass:sslctx-password", addr)
+	assert.Equal(t, 0, code, stderr)
+	code, _, stderr = runCLI("connect", "-cafile", td("ca.pem"), "-cert", td("keycert-enc.pem"), "-pass", "file:"+td("PASSWORD"), addr)
+	assert.Equal(t, 0, code, stderr)
+	code, _, stderr = runCLI("connect", "-cafile", td("ca.pem"), "-cert", td("keycert-enc.pem"), "-pass", "pass:wrong", addr)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "sslctx connect: -pass: ")
+	assert.Contains(t, stderr, "the password does not unlock the private key in ../../testdata/keycert-enc.pem")
+	code, _, stderr = runCLI("connect", "-pass", "pass:x", addr)
+	assert.Equal(t, 2, code)
+	assert.Equal(t, "sslctx connect: -pass needs -cert\n", stderr)
+}
