@@ -25,6 +25,7 @@ type failure struct {
 	Depth          *int       `json:"depth,omitempty"`
 	Hint           string     `json:"hint,omitempty"`
 	Chain          []certInfo `json:"chain,omitempty"`
+	ChainError     string     `json:"chain_error,omitempty"` // why Chain is missing
 }
 
 // fail explains err, the failure of a connection or of the server's
@@ -41,7 +42,11 @@ func (cfg *connectConfig) fail(stdout io.Writer, c *ssl.Context, err error) erro
 	f := failure{Message: err.Error(), Library: se.Library, Reason: se.Reason}
 	if se.VerifyCode != 0 {
 		f.VerifyCode, f.VerifyCodeName, f.VerifyMessage = se.VerifyCode, openssl.VerifyCodeName(se.VerifyCode), se.VerifyMessage
-		chain := cfg.probe(false).chain
+		probe := cfg.probe(false)
+		if probe.err != nil {
+			f.ChainError = "a second connection, not verifying, to see the chain failed too: " + oneLine(probe.err.Error())
+		}
+		chain := probe.chain
 		for _, x := range chain {
 			if x != nil {
 				f.Chain = append(f.Chain, describeCert(x))
@@ -77,6 +82,10 @@ func printFailure(w io.Writer, f failure) {
 		at = fmt.Sprintf(" at depth %d", *f.Depth)
 	}
 	fmt.Fprintf(w, "verify:    failed%s: %s (%d): %s\n", at, f.VerifyCodeName, f.VerifyCode, f.VerifyMessage)
+	if f.ChainError != "" {
+		fmt.Fprintf(w, "chain:     not seen: %s\n", f.ChainError)
+		return
+	}
 	printChain(w, "the chain the server sent", f.Chain)
 }
 

@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sslctx/ssl"
 	"github.com/sslctx/ssl/internal/testpeer"
 )
 
@@ -173,4 +175,33 @@ func TestConnectJSONErrors(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(out), &res), out)
 		assert.Contains(t, res.Error.Message, tc.want)
 	}
+}
+
+// When the second connection that would show the chain fails too, connect
+// says so instead of printing an empty chain.
+func TestConnectFailureChainNotSeen(t *testing.T) {
+	c, err := ssl.NewContext(ssl.ProtocolTLSServer)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	require.NoError(t, c.LoadCertChain(td("selfsigned.pem"), td("selfsigned.key")))
+	l, err := ssl.Listen("tcp", "127.0.0.1:0", c)
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		conn, err := l.Accept()
+		l.Close() // one connection only
+		if err == nil {
+			conn.SetDeadline(time.Now().Add(waitTimeout))
+			conn.(*ssl.Socket).DoHandshake()
+			conn.Close()
+		}
+	}()
+	t.Cleanup(func() { l.Close(); <-done })
+	code, out, stderr := runCLI("connect", "-cafile", td("ca.pem"), l.Addr().String())
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "self-signed certificate")
+	assert.Contains(t, out, "verify:    failed at depth 0: X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT (18): self-signed certificate\n")
+	assert.Contains(t, out, "chain:     not seen: a second connection, not verifying, to see the chain failed too: ")
+	assert.Contains(t, out, "connection refused")
 }
