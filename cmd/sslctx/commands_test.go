@@ -190,6 +190,12 @@ func TestGetServerCertificate(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "within -timeout 200ms")
 
+	code, out, stderr = runCLI("get-server-certificate", "-cafile", td("garbage.pem"), addr)
+	assert.Equal(t, 2, code)
+	assert.Empty(t, out)
+	assert.True(t, strings.HasPrefix(stderr, "sslctx get-server-certificate: -cafile ../../testdata/garbage.pem: "), stderr)
+	assert.Contains(t, stderr, "want a PEM file of CA certificates")
+
 	for _, args := range [][]string{
 		{"get-server-certificate"},
 		{"get-server-certificate", "no-port"},
