@@ -11,15 +11,20 @@
 // connect is Python's SSLContext plus wrap_socket on a TCP connection: it
 // prints the negotiated version(), cipher() and selected_alpn_protocol(),
 // and getpeercert() as JSON, or with -json all of them as one JSON object;
-// -send writes a request after the handshake and prints the reply. serve
-// listens with a PROTOCOL_TLS_SERVER context, echoing each connection's
-// bytes back or answering HTTPS requests, and prints a line per connection.
-// ciphers lists get_ciphers() for an OpenSSL cipher string, cert decodes a
-// PEM or DER certificate file as getpeercert() would describe it, and
-// get-server-certificate is Python's get_server_certificate.
+// -send writes a request after the handshake and prints the reply. Before
+// reporting it waits -wait for a TLS 1.3 server's verdict on the client; a
+// failure says its cause and what to do, and a failed verification shows
+// the chain the server sent and the verify code. serve listens with a
+// PROTOCOL_TLS_SERVER context, echoing each connection's bytes back or
+// answering HTTPS requests, and prints a line per connection. ciphers lists
+// get_ciphers() for an OpenSSL cipher string, cert decodes every
+// certificate of a PEM or DER file (key, usages, fingerprints, and
+// getpeercert()'s dict), and get-server-certificate is Python's
+// get_server_certificate. demo makes its certificates at start.
 //
-// Flags may come before or after the arguments; `sslctx COMMAND --help`
-// lists them.
+// Flags may come before or after the arguments; `sslctx help COMMAND` or
+// `sslctx COMMAND --help` lists them; `sslctx --version` prints the
+// versions of sslctx and of the OpenSSL it runs on.
 //
 // Exit codes: 0 success, 1 the operation failed (the error is printed on
 // one line), 2 the command line was wrong, or a file or value it names
