@@ -135,7 +135,7 @@ func TestConnectSend(t *testing.T) {
 	// with TLS 1.3 the client learns it only when it reads, which connect
 	// does before it sends.
 	addr = startServer(t, serverOpts{clientCA: td("ca.pem")})
-	code, _, stderr = runCLI("connect", "-cafile", td("ca.pem"), "-send", "x", addr)
+	code, _, stderr = runCLI("connect", "-cafile", td("ca.pem"), "-wait", "5s", "-send", "x", addr)
 	assert.Equal(t, 1, code)
 	assert.Equal(t, "sslctx connect: after the handshake: [SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] tlsv13 alert certificate required; the server requires a client certificate: pass -cert/-key\n", stderr)
 }
