@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -100,6 +101,9 @@ type connectConfig struct {
 	asJSON     bool
 	showCerts  bool
 	wait       time.Duration // for the server's verdict after the handshake
+	// knownChain, if set, is the chain the server sent: fail need not
+	// connect again to see it.
+	knownChain []*x509.Certificate
 }
 
 // parseConnect reads and checks connect's command line.
@@ -203,8 +207,9 @@ func (cfg *connectConfig) report(stdout io.Writer, c *ssl.Context, s *ssl.Socket
 	if unverified && len(res.Chain) > 0 {
 		// Connecting again: a server that serves one connection at a time
 		// must see this one end first.
+		chain := s.ConnectionState().PeerCertificates
 		s.Close()
-		v := cfg.wouldVerify()
+		v := cfg.wouldVerify(chain)
 		res.WouldVerify = &v
 		if !cfg.asJSON {
 			fmt.Fprintf(stdout, "verifying would have answered: %s\n", v)
@@ -217,10 +222,10 @@ func (cfg *connectConfig) report(stdout io.Writer, c *ssl.Context, s *ssl.Socket
 }
 
 // wouldVerify connects again verifying the server, to say what verifying
-// would have answered.
-func (cfg *connectConfig) wouldVerify() string {
+// would have answered; chain is what the server sent the first time.
+func (cfg *connectConfig) wouldVerify(chain []*x509.Certificate) string {
 	p := *cfg
-	p.modeSet, p.mode, p.asJSON = true, ssl.CertRequired, true
+	p.modeSet, p.mode, p.asJSON, p.knownChain = true, ssl.CertRequired, true, chain
 	c, err := p.newContext()
 	if err != nil {
 		return err.Error()

@@ -42,7 +42,10 @@ func (cfg *connectConfig) fail(stdout io.Writer, c *ssl.Context, err error) erro
 	f := failure{Message: err.Error(), Library: se.Library, Reason: se.Reason}
 	if se.VerifyCode != 0 {
 		f.VerifyCode, f.VerifyCodeName, f.VerifyMessage = se.VerifyCode, openssl.VerifyCodeName(se.VerifyCode), se.VerifyMessage
-		probe := cfg.probe(false)
+		probe := probeResult{chain: cfg.knownChain}
+		if probe.chain == nil {
+			probe = cfg.probe(false)
+		}
 		if probe.err != nil {
 			f.ChainError = "a second connection, not verifying, to see the chain failed too: " + oneLine(probe.err.Error())
 		}

@@ -207,3 +207,13 @@ func TestConnectFailureChainNotSeen(t *testing.T) {
 	assert.Contains(t, out, "chain:     not seen: a second connection, not verifying, to see the chain failed too: ")
 	assert.Contains(t, out, "connection refused")
 }
+
+// -verify none's verdict costs one more connection, not two: the chain of
+// the first explains the verdict.
+func TestConnectVerifyNoneVerdictExplained(t *testing.T) {
+	srv := testpeer.StartServer(t, "-cert", td("expired.pem"), "-key", td("expired.key"), "-naccept", "2")
+	code, out, stderr := runCLI("connect", "-verify", "none", "-cafile", td("ca.pem"), "-servername", "localhost", srv.Addr)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "verifying would have answered: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired;"+
+		" the certificate at depth 0 (CN=localhost,O=Python Software Foundation,L=Castle Anthrax,C=XY) is valid from 2000-01-01T00:00:00Z to 2001-01-01T00:00:00Z")
+}
