@@ -101,6 +101,21 @@ func TestFlagWarnings(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "sslctx connect: warning: -max TLSv1 alone leaves no version: the default minimum is TLS 1.2; give -min TLSv1 too")
 	assert.Contains(t, stderr, "connection refused")
+	for _, tc := range []struct {
+		args []string
+		want string // "" for no warning
+	}{
+		{[]string{"-ciphersuites", "TLS_AES_128_GCM_SHA256", "-max", "TLSv1_2"}, "warning: -ciphersuites has no effect: -max TLSv1_2 leaves out TLS 1.3\n"},
+		{[]string{"-ciphers", "HIGH", "-min", "TLSv1_3"}, "warning: -ciphers has no effect: with -min TLSv1_3 only -ciphersuites choose\n"},
+		{[]string{"-ciphersuites", "", "-max", "TLSv1_2"}, ""},
+	} {
+		_, _, stderr := runCLI(append(append([]string{"connect"}, tc.args...), "127.0.0.1:1")...)
+		if tc.want == "" {
+			assert.NotContains(t, stderr, "warning", "%q", tc.args)
+		} else {
+			assert.Contains(t, stderr, tc.want, "%q", tc.args)
+		}
+	}
 
 	srv := startServe(t, serveArgs("-ciphersuites", "", "-cafile", td("ca.pem"), "-verify", "none", "-n", "1")...)
 	assert.Contains(t, srv.errs.String(), "sslctx serve: warning: -ciphersuites \"\" leaves TLS 1.3 without suites, and OpenSSL then refuses every handshake: give -max TLSv1_2 too\n")

@@ -65,7 +65,8 @@ var (
 	}
 )
 
-// check validates the flags that need no file: -key, -timeout and -verify.
+// check validates the flags that need no file: -key, -pass, -timeout and
+// -verify.
 // It returns the -verify mode and whether it was given.
 func (f *tlsFlags) check() (ssl.VerifyMode, bool, error) {
 	if *f.keyFile != "" && *f.certFile == "" {
@@ -74,10 +75,8 @@ func (f *tlsFlags) check() (ssl.VerifyMode, bool, error) {
 	if *f.pass != "" && *f.certFile == "" {
 		return 0, false, usageError{"-pass needs -cert"}
 	}
-	if *f.pass != "" {
-		if _, _, ok := strings.Cut(*f.pass, ":"); !ok || !slices.Contains([]string{"pass", "file", "env"}, strings.SplitN(*f.pass, ":", 2)[0]) {
-			return 0, false, usageError{fmt.Sprintf("-pass %q: want pass:PASSWORD, file:PATH or env:VARIABLE", *f.pass)}
-		}
+	if kind, _, _ := strings.Cut(*f.pass, ":"); *f.pass != "" && !slices.Contains([]string{"pass", "file", "env"}, kind) {
+		return 0, false, usageError{fmt.Sprintf("-pass %q: want pass:PASSWORD, file:PATH or env:VARIABLE", *f.pass)}
 	}
 	if *f.timeout <= 0 {
 		return 0, false, usageError{"-timeout must be positive"}
@@ -108,7 +107,7 @@ func (f *tlsFlags) applyCiphers(c *ssl.Context) error {
 // warnings are the flags that cannot take effect as given.
 func (f *tlsFlags) warnings(b versionBounds) []string {
 	var w []string
-	if isSet(f.fs, "ciphersuites") && b.max != 0 && b.max < ssl.TLSv1_3 {
+	if isSet(f.fs, "ciphersuites") && *f.ciphersuites != "" && b.max != 0 && b.max < ssl.TLSv1_3 {
 		w = append(w, "-ciphersuites has no effect: -max "+*f.versions.max+" leaves out TLS 1.3")
 	}
 	if isSet(f.fs, "ciphersuites") && *f.ciphersuites == "" && (b.max == 0 || b.max >= ssl.TLSv1_3) {
