@@ -2,6 +2,8 @@ package ssl
 
 import (
 	"net"
+	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -9,24 +11,72 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// stalledClient returns a client Socket whose peer reads nothing and whose
-// send buffers are full: anything Close sends blocks until a deadline. The
-// write that fills them times out on a deadline set on the transport
-// directly, which the Socket never sees, and that deadline is cleared.
+// stallConn is a transport whose writes, once stalled, take nothing and
+// block until the write deadline set on it passes: a peer that reads
+// nothing, with every buffer on the way full. The kernel would not hold
+// that state reliably (it grows a window, or drains a buffer, as it sees
+// fit), so the test makes it.
+type stallConn struct {
+	net.Conn
+	mu       sync.Mutex
+	stalled  bool
+	deadline time.Time
+}
+
+func (c *stallConn) stall() { c.mu.Lock(); c.stalled = true; c.mu.Unlock() }
+
+func (c *stallConn) SetWriteDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.deadline = t
+	c.mu.Unlock()
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *stallConn) SetDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.deadline = t
+	c.mu.Unlock()
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *stallConn) Write(p []byte) (int, error) {
+	for {
+		c.mu.Lock()
+		stalled, deadline := c.stalled, c.deadline
+		c.mu.Unlock()
+		if !stalled {
+			return c.Conn.Write(p)
+		}
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return 0, os.ErrDeadlineExceeded
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// stalledClient returns a client Socket past its handshake whose transport
+// then takes nothing more: anything Close sends blocks until a deadline.
 func stalledClient(t *testing.T) *Socket {
 	t.Helper()
-	c, s := connected(t, testClientContext(t), testServerContext(t))
-	failIfStuck(t, 20*time.Second, c.NetConn())
-	// Fixed buffers: the kernel would otherwise grow the peer's window
-	// after the write gave up, and let what Close sends through.
-	require.NoError(t, s.NetConn().(*net.TCPConn).SetReadBuffer(16<<10))
-	require.NoError(t, c.NetConn().(*net.TCPConn).SetWriteBuffer(16<<10))
-	require.NoError(t, c.NetConn().SetWriteDeadline(time.Now().Add(100*time.Millisecond)))
-	_, err := c.Write(make([]byte, 4<<20))
-	var ne net.Error
-	require.ErrorAs(t, err, &ne, "the peer reads nothing: the write must time out")
-	require.True(t, ne.Timeout())
-	require.NoError(t, c.NetConn().SetWriteDeadline(time.Time{}))
+	cn, sn := tcpPair(t)
+	sc := &stallConn{Conn: cn}
+	served := make(chan error, 1)
+	go func() {
+		s, err := testServerContext(t).WrapSocket(sn, ServerSide(true))
+		if err == nil {
+			t.Cleanup(func() { s.Close() })
+		}
+		served <- err
+	}()
+	c, err := testClientContext(t).WrapSocket(sc, ServerHostname("localhost"))
+	require.NoError(t, err, "client handshake")
+	select {
+	case err := <-served:
+		require.NoError(t, err, "server handshake")
+	case <-time.After(10 * time.Second):
+		t.Fatal("server handshake did not end")
+	}
+	sc.stall()
 	return c
 }
 
