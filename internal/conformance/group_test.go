@@ -98,4 +98,3 @@ func TestKeyExchangeGroup(t *testing.T) {
 		writeCells(t, lines, tb, observed)
 	}
 }
-
