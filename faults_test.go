@@ -401,9 +401,22 @@ func TestFault_ForgedRecordAfterAGoodOne(t *testing.T) {
 			var e *Error
 			require.ErrorAs(t, err, &e)
 			assert.Equal(t, ErrorSSL, e.Code, "%v", e)
-			assert.Equal(t, "DECRYPTION_FAILED_OR_BAD_RECORD_MAC", e.Reason, "%v", e)
+			// Python's second read meets the forged record as this one does.
+			assertErrorLikePython(t, "client", forgedRecordError(t), err)
 		})
 	}
+}
+
+// forgedRecordError is what CPython's read raises, on the running OpenSSL
+// series, for the forged record of sockets.json's forged_record_after_good
+// (3.2's record layer gives another reason than 3.0's).
+func forgedRecordError(t *testing.T) golden.Exception {
+	t.Helper()
+	_, steps, _ := loadCase(t, "forged_record_after_good")
+	read := lastStep(t, steps, "client", "read")
+	require.NotNil(t, read.Error, "Python's second read failed")
+	require.NotEmpty(t, golden.Str(read.Error.Reason))
+	return *read.Error
 }
 
 // Unwrap and Close at once: exactly one of them gets the connection. A
@@ -511,15 +524,16 @@ func TestFault_ForgedRecordReasonReachesTheRead(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, "hello", string(buf[:n]))
 
+			reason := golden.Str(forgedRecordError(t).Reason)
 			var e *Error
 			err = between.run(c)
 			require.ErrorAs(t, err, &e, "%s over a broken SSL", between.name)
-			assert.Equal(t, "DECRYPTION_FAILED_OR_BAD_RECORD_MAC", e.Reason, "%s: %v", between.name, e)
+			assert.Equal(t, reason, e.Reason, "%s: %v", between.name, e)
 
 			_, err = c.Read(buf)
 			require.ErrorAs(t, err, &e, "the Read after %s", between.name)
 			assert.Equal(t, ErrorSSL, e.Code, "%v", e)
-			assert.Equal(t, "DECRYPTION_FAILED_OR_BAD_RECORD_MAC", e.Reason, "the Read after %s: %v", between.name, e)
+			assert.Equal(t, reason, e.Reason, "the Read after %s: %v", between.name, e)
 		})
 	}
 }

@@ -189,6 +189,7 @@ var socketCasesElsewhere = map[string]string{
 	"resumption_tls13":                     "TestSocket_MatchesPython_Resumption",
 	"resumption_tls12":                     "TestSocket_MatchesPython_Resumption",
 	"resumption_tls13_before_tickets":      "TestSocket_MatchesPython_Resumption",
+	"forged_record_after_good":             "TestFault_ForgedRecordAfterAGoodOne and TestFault_ForgedRecordReasonReachesTheRead",
 }
 
 func loadSocketCases(t *testing.T) map[string]json.RawMessage {

@@ -42,9 +42,21 @@ def series_dir():
     return d
 
 
+def builds_own_defaults():
+    """Whether this ssl module was built with CPython's own default cipher
+    string (configure's --with-ssl-default-suites=python, the default).
+
+    Debian builds with --with-ssl-default-suites=openssl: its contexts then
+    keep OpenSSL's cipher list and impose no TLS 1.2 minimum, which is
+    Debian's policy, not CPython's.
+    """
+    return getattr(ssl, "_DEFAULT_CIPHERS", CIPHERS_310) == CIPHERS_310
+
+
 def adopt_313_policy():
     """Makes every new SSLContext start with CPython 3.13's defaults."""
-    if sys.version_info >= (3, 13) or getattr(ssl, "_golden_policy", False):
+    own = builds_own_defaults()
+    if (sys.version_info >= (3, 13) and own) or getattr(ssl, "_golden_policy", False):
         return
     ssl._golden_policy = True
     base_new = ssl.SSLContext.__new__
@@ -53,7 +65,7 @@ def adopt_313_policy():
         if protocol is None:
             protocol = ssl.PROTOCOL_TLS
         ctx = base_new(cls, protocol, *args, **kwargs)
-        if sys.version_info < (3, 10):
+        if sys.version_info < (3, 10) or not own:
             # 3.10 (PEP 644) moved every context to a forward-secret AEAD
             # cipher string at security level 2 and a TLS 1.2 minimum, and
             # stopped ignoring OpenSSL 3's unexpected EOF.
@@ -64,6 +76,8 @@ def adopt_313_policy():
         return ctx
 
     ssl.SSLContext.__new__ = new
+    if sys.version_info >= (3, 13):
+        return
     base_create_default_context = ssl.create_default_context
 
     def create_default_context(*args, **kwargs):

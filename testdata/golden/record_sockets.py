@@ -527,6 +527,21 @@ def unwrap_with_trailing_plaintext():
     return c.result(left_in_incoming=left.decode("latin-1"))
 
 
+def forged_record_after_good():
+    # A good application data record and a forged copy of it (its last byte
+    # flipped) reach the client together; it reads twice.
+    c = connect()
+    c.server.call("write", b"hello")
+    good = c.server.outgoing.read()
+    forged = bytearray(good)
+    forged[-1] ^= 1
+    c.client.incoming.write(good + bytes(forged))
+    c.steps.append({"op": "inject", "side": "client", "data": "good record, then forged copy"})
+    c.client.call("read", 1024)
+    c.client.call("read", 1024)
+    return c.result()
+
+
 # ---------------------------------------------------------------------------
 # The cases
 
@@ -634,6 +649,8 @@ CASES = {
     "unwrap_before_handshake": unwrap_before_handshake,
     "handshake_after_close": handshake_after_close,
     "unwrap_with_trailing_plaintext": unwrap_with_trailing_plaintext,
+    # Forged records
+    "forged_record_after_good": forged_record_after_good,
     # Resumption
     "resumption_tls13": resumption(TLS13),
     "resumption_tls12": resumption(TLS12),
