@@ -183,6 +183,12 @@ func TestModuleConstants_MatchPython(t *testing.T) {
 		"OP_SINGLE_DH_USE": OpSingleDHUse, "OP_SINGLE_ECDH_USE": OpSingleECDHUse, "OP_NO_TICKET": OpNoTicket,
 		"OP_NO_RENEGOTIATION": OpNoRenegotiation, "OP_ENABLE_MIDDLEBOX_COMPAT": OpEnableMiddleboxCompat,
 		"OP_IGNORE_UNEXPECTED_EOF": OpIgnoreUnexpectedEOF} {
+		if _, ok := want.Module[name]; !ok {
+			// CPython defines an OP_ name only where OpenSSL's headers
+			// have it; where they do not, ours is 0.
+			assert.Zero(t, v, name)
+			continue
+		}
 		m(name, uint64(v))
 	}
 	for name, v := range map[string]VerifyFlags{"VERIFY_DEFAULT": VerifyDefault, "VERIFY_CRL_CHECK_LEAF": VerifyCRLCheckLeaf,

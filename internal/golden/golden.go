@@ -9,6 +9,7 @@
 package golden
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/sslctx/ssl/openssl"
 )
@@ -56,7 +58,100 @@ func Load(name string, v any) error {
 	if err != nil {
 		return err
 	}
+	b, err = applyPythonChanges(series, name, b)
+	if err != nil {
+		return err
+	}
 	return json.Unmarshal(b, v)
+}
+
+// pythonChanges is python-changes.json, written by
+// record_python_changes.py: the answers that differ between two CPythons
+// run on one OpenSSL, hence Python's own doing.
+type pythonChanges struct {
+	OldPython string                    `json:"old_python"`
+	NewPython string                    `json:"new_python"`
+	Changes   map[string][]pythonChange `json:"changes"`
+}
+
+type pythonChange struct {
+	Path      []string        `json:"path"`
+	New       json.RawMessage `json:"new"`
+	NewAbsent bool            `json:"new_absent"`
+}
+
+// applyPythonChanges gives a series recorded by the older CPython of
+// python-changes.json the policy CPython's answer wherever the two differ
+// on one OpenSSL (SPEC rules 2 and 3: what Python decides follows the
+// policy CPython; what OpenSSL decides stays the series' own recording).
+// A change whose enclosing object the series' recording lacks is left out:
+// that case went another way on this OpenSSL.
+func applyPythonChanges(series, name string, b []byte) ([]byte, error) {
+	var meta struct {
+		Python string `json:"python"`
+	}
+	mb, err := os.ReadFile(Path("golden/" + series + "/meta.json"))
+	if err != nil {
+		return b, nil // a shared file, or no recording: nothing to adjust
+	}
+	if err := json.Unmarshal(mb, &meta); err != nil {
+		return nil, fmt.Errorf("golden/%s/meta.json: %w", series, err)
+	}
+	cb, err := os.ReadFile(Path("golden/python-changes.json"))
+	if err != nil {
+		return nil, err
+	}
+	var pc pythonChanges
+	if err := json.Unmarshal(cb, &pc); err != nil {
+		return nil, fmt.Errorf("golden/python-changes.json: %w", err)
+	}
+	if minor(meta.Python) != minor(pc.OldPython) || len(pc.Changes[name]) == 0 {
+		return b, nil
+	}
+	var doc any
+	if err := decodeExact(b, &doc); err != nil {
+		return nil, fmt.Errorf("golden/%s/%s: %w", series, name, err)
+	}
+	for _, c := range pc.Changes[name] {
+		if len(c.Path) == 0 {
+			continue
+		}
+		parent, ok := doc, true
+		for _, k := range c.Path[:len(c.Path)-1] {
+			m, isMap := parent.(map[string]any)
+			if !isMap {
+				ok = false
+				break
+			}
+			if parent, ok = m[k]; !ok {
+				break
+			}
+		}
+		m, isMap := parent.(map[string]any)
+		if !ok || !isMap {
+			continue
+		}
+		last := c.Path[len(c.Path)-1]
+		if c.NewAbsent {
+			delete(m, last)
+			continue
+		}
+		var nv any
+		if err := decodeExact(c.New, &nv); err != nil {
+			return nil, fmt.Errorf("golden/python-changes.json %v: %w", c.Path, err)
+		}
+		m[last] = nv
+	}
+	return json.Marshal(doc)
+}
+
+// minor returns "3.9" of a version such as "3.9.2 (default, ...)".
+func minor(version string) string {
+	parts := strings.SplitN(strings.Fields(version + " ")[0], ".", 3)
+	if len(parts) < 2 {
+		return version
+	}
+	return parts[0] + "." + parts[1]
 }
 
 // Exception is how record.py writes a Python exception, or {"ok": true}.
@@ -86,4 +181,12 @@ func Int(p *int) int {
 		return 0
 	}
 	return *p
+}
+
+// decodeExact decodes JSON keeping numbers as written: option bits are
+// larger than a float64 holds exactly.
+func decodeExact(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	return d.Decode(v)
 }

@@ -86,7 +86,7 @@ def attempt(fn):
 def write(name, data, shared=False):
     """Writes a golden file: this OpenSSL series' own, or with shared=True
     one that holds Python's answers alone and serves every series."""
-    path = os.path.join(GOLDEN if shared else policy.series_dir(), name)
+    path = os.path.join(policy.golden_dir() if shared else policy.series_dir(), name)
     with open(path, "w", encoding="utf-8") as f:
         json.dump(data, f, indent=1, sort_keys=True, ensure_ascii=False)
         f.write("\n")
