@@ -139,7 +139,7 @@ func TestGetServerCertificate(t *testing.T) {
 	code, out, stderr = runCLI("get-server-certificate", "-cafile", td("ca.pem"), self)
 	assert.Equal(t, 1, code)
 	assert.Empty(t, out)
-	assert.Equal(t, "sslctx get-server-certificate: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate\n", stderr)
+	assert.Equal(t, "sslctx get-server-certificate: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "+selfSignedText+"\n", stderr)
 
 	silent := startSilent(t)
 	code, _, stderr = runCLI("get-server-certificate", "-timeout", "200ms", silent)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sslctx/ssl/internal/testpeer"
+	"github.com/sslctx/ssl/openssl"
 )
 
 func TestConnectCAFile(t *testing.T) {
@@ -40,6 +41,11 @@ func TestConnectCAFile(t *testing.T) {
 	assert.Equal(t, 0, code, stderr)
 }
 
+// selfSignedText is how the running OpenSSL words a self-signed leaf
+// (X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, 18): 1.1.1 writes
+// "self signed certificate", 3.0 "self-signed certificate".
+var selfSignedText = openssl.VerifyErrorString(18)
+
 func TestConnectVerifyFailure(t *testing.T) {
 	for _, tc := range []struct {
 		name, cert, key string
@@ -47,7 +53,7 @@ func TestConnectVerifyFailure(t *testing.T) {
 		want            string
 	}{
 		{"self-signed", "selfsigned.pem", "selfsigned.key", nil,
-			"sslctx connect: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate\n"},
+			"sslctx connect: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: " + selfSignedText + "\n"},
 		{"address", "server-other.pem", "server-other.key", nil,
 			"sslctx connect: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: IP address mismatch, certificate is not valid for '127.0.0.1'.\n"},
 		{"hostname", "server-other.pem", "server-other.key", []string{"-cafile", td("ca.pem"), "-servername", "localhost"},
