@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 
@@ -69,23 +70,27 @@ func Load(name string, v any) error {
 // record_python_changes.py: the answers that differ between two CPythons
 // run on one OpenSSL, hence Python's own doing.
 type pythonChanges struct {
-	OldPython string                    `json:"old_python"`
-	NewPython string                    `json:"new_python"`
-	Changes   map[string][]pythonChange `json:"changes"`
+	AnswersFrom string                    `json:"answers_from"`
+	OldPython   string                    `json:"old_python"`
+	NewPython   string                    `json:"new_python"`
+	Changes     map[string][]pythonChange `json:"changes"`
 }
 
 type pythonChange struct {
 	Path      []string        `json:"path"`
-	New       json.RawMessage `json:"new"`
-	NewAbsent bool            `json:"new_absent"`
+	Old       json.RawMessage `json:"old"`
+	OldAbsent bool            `json:"old_absent"`
 }
 
 // applyPythonChanges gives a series recorded by the older CPython of
-// python-changes.json the policy CPython's answer wherever the two differ
-// on one OpenSSL (SPEC rules 2 and 3: what Python decides follows the
-// policy CPython; what OpenSSL decides stays the series' own recording).
-// A change whose enclosing object the series' recording lacks is left out:
-// that case went another way on this OpenSSL.
+// python-changes.json, wherever the two CPythons differ on one OpenSSL, the
+// answer recorded for the series named by answers_from, by a CPython that
+// has the change (SPEC rules 2 and 3: what Python decides follows the
+// policy; what OpenSSL decides stays the series' own recording). A change
+// applies only where the series' recording gives the older CPython's answer
+// on the recording OpenSSL: where it does not, this OpenSSL took the case
+// another way (1.1.1's ragged EOF is SSL_ERROR_SYSCALL, not 3.0's
+// UNEXPECTED_EOF_WHILE_READING), and the change says nothing about it.
 func applyPythonChanges(series, name string, b []byte) ([]byte, error) {
 	var meta struct {
 		Python string `json:"python"`
@@ -108,41 +113,61 @@ func applyPythonChanges(series, name string, b []byte) ([]byte, error) {
 	if minor(meta.Python) != minor(pc.OldPython) || len(pc.Changes[name]) == 0 {
 		return b, nil
 	}
-	var doc any
+	var doc, ref any
 	if err := decodeExact(b, &doc); err != nil {
 		return nil, fmt.Errorf("golden/%s/%s: %w", series, name, err)
+	}
+	rb, err := os.ReadFile(Path("golden/" + pc.AnswersFrom + "/" + name))
+	if err != nil {
+		return nil, err
+	}
+	if err := decodeExact(rb, &ref); err != nil {
+		return nil, fmt.Errorf("golden/%s/%s: %w", pc.AnswersFrom, name, err)
 	}
 	for _, c := range pc.Changes[name] {
 		if len(c.Path) == 0 {
 			continue
 		}
-		parent, ok := doc, true
-		for _, k := range c.Path[:len(c.Path)-1] {
-			m, isMap := parent.(map[string]any)
-			if !isMap {
-				ok = false
-				break
-			}
-			if parent, ok = m[k]; !ok {
-				break
-			}
-		}
+		parent, ok := lookup(doc, c.Path[:len(c.Path)-1])
 		m, isMap := parent.(map[string]any)
 		if !ok || !isMap {
 			continue
 		}
 		last := c.Path[len(c.Path)-1]
-		if c.NewAbsent {
-			delete(m, last)
+		own, has := m[last]
+		if has == c.OldAbsent {
 			continue
 		}
-		var nv any
-		if err := decodeExact(c.New, &nv); err != nil {
-			return nil, fmt.Errorf("golden/python-changes.json %v: %w", c.Path, err)
+		if has {
+			var old any
+			if err := decodeExact(c.Old, &old); err != nil {
+				return nil, fmt.Errorf("golden/python-changes.json %v: %w", c.Path, err)
+			}
+			if !reflect.DeepEqual(own, old) {
+				continue
+			}
 		}
-		m[last] = nv
+		if v, ok := lookup(ref, c.Path); ok {
+			m[last] = v
+		} else {
+			delete(m, last)
+		}
 	}
 	return json.Marshal(doc)
+}
+
+// lookup follows path through nested JSON objects.
+func lookup(v any, path []string) (any, bool) {
+	for _, k := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = m[k]; !ok {
+			return nil, false
+		}
+	}
+	return v, true
 }
 
 // minor returns "3.9" of a version such as "3.9.2 (default, ...)".

@@ -8,8 +8,9 @@ record.py's files into a directory of its own (SSLCTX_GOLDEN_OUT); since
 OpenSSL is the same, every answer that differs is Python's doing: a check
 3.9 did not make, a message it worded otherwise, a method whose answer it
 computed otherwise. On a series recorded by the older CPython, such an
-answer is taken from the policy CPython (internal/golden applies the list);
-everything else stays that series' own recording.
+answer is taken from the recording of the series this script ran on
+("answers_from", recorded by a CPython that has the change; internal/golden
+applies the list); everything else stays that series' own recording.
 
     python3 testdata/golden/record_python_changes.py OLD_PYTHON NEW_PYTHON
 
@@ -68,6 +69,7 @@ def main():
             if out:
                 changes[name] = out
     result = {
+        "answers_from": os.path.basename(old_dir),
         "openssl": old_meta["openssl"],
         "old_python": old_meta["python"].split()[0],
         "new_python": new_meta["python"].split()[0],
