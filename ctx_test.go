@@ -89,6 +89,10 @@ type pyDefaults struct {
 	SessionStats   map[string]int `json:"session_stats"`
 	CertStoreStats CertStoreStats `json:"cert_store_stats"`
 	Protocol       *int           `json:"protocol"`
+	// OpenSSL's own minimum for a new PROTOCOL_TLS context, where the
+	// recording CPython sets none of its own (3.9): the system's
+	// openssl.cnf may impose one.
+	OpenSSLMinimumVersion *int `json:"openssl_minimum_version"`
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -120,8 +124,12 @@ func TestNewContext_DefaultsMatchPython(t *testing.T) {
 				// no minimum version and OpenSSL's own cipher list, where
 				// modern CPython imposes TLS 1.2 and its own string.
 				w.MinimumVersion = int(TLSVersionMinimumSupported)
+				if w.OpenSSLMinimumVersion != nil {
+					w.MinimumVersion = *w.OpenSSLMinimumVersion
+				}
 				w.CipherNames = cipherNames(openSSLDefault.DefaultOpenSSL)
 			}
+			w.OpenSSLMinimumVersion = nil
 			got := describeContext(c)
 			if w.SecurityLevel == nil {
 				// The recording CPython (3.9) cannot say; OpenSSL's answer

@@ -411,6 +411,14 @@ def record_defaults():
     module["TLSVersion"] = {v.name: int(v) for v in ssl.TLSVersion}
     module["get_default_verify_paths"] = list(ssl.get_default_verify_paths())
     out["module"] = module
+    # OpenSSL's own minimum for a new context (the system's openssl.cnf may
+    # set one: Debian 11's says TLSv1.2), which SPEC rule 3 leaves to
+    # PROTOCOL_TLS. Only a CPython that sets none of its own can show it:
+    # 3.10 on give every PROTOCOL_TLS context TLS 1.2.
+    out["PROTOCOL_TLS"]["openssl_minimum_version"] = None
+    if sys.version_info < (3, 10):
+        out["PROTOCOL_TLS"]["openssl_minimum_version"] = int(
+            ssl._ssl._SSLContext(ssl.PROTOCOL_TLS).minimum_version)
     write("defaults.json", json.loads(json.dumps(out)))
 
 
