@@ -30,6 +30,7 @@ const (
 	OpPrioritizeChacha               = uint64(C.SSL_OP_PRIORITIZE_CHACHA)
 	OpNoAntiReplay                   = uint64(C.SSL_OP_NO_ANTI_REPLAY)
 	OpEnableKTLS                     = uint64(C.SHIM_SSL_OP_ENABLE_KTLS)
+	OpNoExtendedMasterSecret         = uint64(C.SHIM_SSL_OP_NO_EXTENDED_MASTER_SECRET)
 )
 
 // Protocol version wire values (SSL3_VERSION, TLS1_VERSION, ...).

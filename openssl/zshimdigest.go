@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "e13aabc22b55cb7dbabc509c5b7cff75cbb3a57df136f7d87507dad097d5f6f4"
+const shimDigest = "671dd2cf7c628ab4882d59f4c6ad854beb55462af3d7c7e591ca1ee5714716bc"

@@ -47,7 +47,7 @@ func TestVersion(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, "sslctx (devel) (github.com/sslctx/ssl), on "+ssl.OpenSSLVersion+"\n", out,
 		"a test binary's build info has the main module as (devel)")
-	assert.Contains(t, out, "OpenSSL 3.")
+	assert.Contains(t, out, ", on OpenSSL ", "the version line names the OpenSSL it runs on, whatever its series")
 }
 
 func TestHelpCommand(t *testing.T) {

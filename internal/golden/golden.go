@@ -9,13 +9,16 @@
 package golden
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
+	"strings"
 
 	"github.com/sslctx/ssl/openssl"
 )
@@ -56,7 +59,124 @@ func Load(name string, v any) error {
 	if err != nil {
 		return err
 	}
+	b, err = applyPythonChanges(series, name, b)
+	if err != nil {
+		return err
+	}
 	return json.Unmarshal(b, v)
+}
+
+// pythonChanges is python-changes.json, written by
+// record_python_changes.py: the answers that differ between two CPythons
+// run on one OpenSSL, hence Python's own doing.
+type pythonChanges struct {
+	AnswersFrom string                    `json:"answers_from"`
+	OldPython   string                    `json:"old_python"`
+	NewPython   string                    `json:"new_python"`
+	Changes     map[string][]pythonChange `json:"changes"`
+}
+
+type pythonChange struct {
+	Path      []string        `json:"path"`
+	Old       json.RawMessage `json:"old"`
+	OldAbsent bool            `json:"old_absent"`
+}
+
+// applyPythonChanges gives a series recorded by the older CPython of
+// python-changes.json, wherever the two CPythons differ on one OpenSSL, the
+// answer recorded for the series named by answers_from, by a CPython that
+// has the change (SPEC rules 2 and 3: what Python decides follows the
+// policy; what OpenSSL decides stays the series' own recording). A change
+// applies only where the series' recording gives the older CPython's answer
+// on the recording OpenSSL: where it does not, this OpenSSL took the case
+// another way (1.1.1's ragged EOF is SSL_ERROR_SYSCALL, not 3.0's
+// UNEXPECTED_EOF_WHILE_READING), and the change says nothing about it.
+func applyPythonChanges(series, name string, b []byte) ([]byte, error) {
+	var meta struct {
+		Python string `json:"python"`
+	}
+	mb, err := os.ReadFile(Path("golden/" + series + "/meta.json"))
+	if err != nil {
+		return b, nil // a shared file, or no recording: nothing to adjust
+	}
+	if err := json.Unmarshal(mb, &meta); err != nil {
+		return nil, fmt.Errorf("golden/%s/meta.json: %w", series, err)
+	}
+	cb, err := os.ReadFile(Path("golden/python-changes.json"))
+	if err != nil {
+		return nil, err
+	}
+	var pc pythonChanges
+	if err := json.Unmarshal(cb, &pc); err != nil {
+		return nil, fmt.Errorf("golden/python-changes.json: %w", err)
+	}
+	if minor(meta.Python) != minor(pc.OldPython) || len(pc.Changes[name]) == 0 {
+		return b, nil
+	}
+	var doc, ref any
+	if err := decodeExact(b, &doc); err != nil {
+		return nil, fmt.Errorf("golden/%s/%s: %w", series, name, err)
+	}
+	rb, err := os.ReadFile(Path("golden/" + pc.AnswersFrom + "/" + name))
+	if err != nil {
+		return nil, err
+	}
+	if err := decodeExact(rb, &ref); err != nil {
+		return nil, fmt.Errorf("golden/%s/%s: %w", pc.AnswersFrom, name, err)
+	}
+	for _, c := range pc.Changes[name] {
+		if len(c.Path) == 0 {
+			continue
+		}
+		parent, ok := lookup(doc, c.Path[:len(c.Path)-1])
+		m, isMap := parent.(map[string]any)
+		if !ok || !isMap {
+			continue
+		}
+		last := c.Path[len(c.Path)-1]
+		own, has := m[last]
+		if has == c.OldAbsent {
+			continue
+		}
+		if has {
+			var old any
+			if err := decodeExact(c.Old, &old); err != nil {
+				return nil, fmt.Errorf("golden/python-changes.json %v: %w", c.Path, err)
+			}
+			if !reflect.DeepEqual(own, old) {
+				continue
+			}
+		}
+		if v, ok := lookup(ref, c.Path); ok {
+			m[last] = v
+		} else {
+			delete(m, last)
+		}
+	}
+	return json.Marshal(doc)
+}
+
+// lookup follows path through nested JSON objects.
+func lookup(v any, path []string) (any, bool) {
+	for _, k := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = m[k]; !ok {
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// minor returns "3.9" of a version such as "3.9.2 (default, ...)".
+func minor(version string) string {
+	parts := strings.SplitN(strings.Fields(version + " ")[0], ".", 3)
+	if len(parts) < 2 {
+		return version
+	}
+	return parts[0] + "." + parts[1]
 }
 
 // Exception is how record.py writes a Python exception, or {"ok": true}.
@@ -86,4 +206,12 @@ func Int(p *int) int {
 		return 0
 	}
 	return *p
+}
+
+// decodeExact decodes JSON keeping numbers as written: option bits are
+// larger than a float64 holds exactly.
+func decodeExact(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	return d.Decode(v)
 }

@@ -35,9 +35,16 @@ def series():
     return "%d.%d" % (major, minor)
 
 
+def golden_dir():
+    """Where golden files are written: testdata/golden, or the directory
+    SSLCTX_GOLDEN_OUT names, so that two CPythons on one OpenSSL can be
+    recorded side by side and compared (record_python_changes.py)."""
+    return os.environ.get("SSLCTX_GOLDEN_OUT") or GOLDEN
+
+
 def series_dir():
     """Where this series' golden files live, created if missing."""
-    d = os.path.join(GOLDEN, series())
+    d = os.path.join(golden_dir(), series())
     os.makedirs(d, exist_ok=True)
     return d
 

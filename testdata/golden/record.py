@@ -86,7 +86,7 @@ def attempt(fn):
 def write(name, data, shared=False):
     """Writes a golden file: this OpenSSL series' own, or with shared=True
     one that holds Python's answers alone and serves every series."""
-    path = os.path.join(GOLDEN if shared else policy.series_dir(), name)
+    path = os.path.join(policy.golden_dir() if shared else policy.series_dir(), name)
     with open(path, "w", encoding="utf-8") as f:
         json.dump(data, f, indent=1, sort_keys=True, ensure_ascii=False)
         f.write("\n")
@@ -411,6 +411,14 @@ def record_defaults():
     module["TLSVersion"] = {v.name: int(v) for v in ssl.TLSVersion}
     module["get_default_verify_paths"] = list(ssl.get_default_verify_paths())
     out["module"] = module
+    # OpenSSL's own minimum for a new context (the system's openssl.cnf may
+    # set one: Debian 11's says TLSv1.2), which SPEC rule 3 leaves to
+    # PROTOCOL_TLS. Only a CPython that sets none of its own can show it:
+    # 3.10 on give every PROTOCOL_TLS context TLS 1.2.
+    out["PROTOCOL_TLS"]["openssl_minimum_version"] = None
+    if sys.version_info < (3, 10):
+        out["PROTOCOL_TLS"]["openssl_minimum_version"] = int(
+            ssl._ssl._SSLContext(ssl.PROTOCOL_TLS).minimum_version)
     write("defaults.json", json.loads(json.dumps(out)))
 
 
