@@ -53,6 +53,11 @@ static void shim_capture(shim_errq *q)
 			strncpy(e->file, file, SHIM_ERR_FILE_MAX - 1);
 			e->file[SHIM_ERR_FILE_MAX - 1] = '\0';
 		}
+		e->func[0] = '\0';
+		if (func != NULL) {
+			strncpy(e->func, func, SHIM_ERR_FUNC_MAX - 1);
+			e->func[SHIM_ERR_FUNC_MAX - 1] = '\0';
+		}
 		e->data[0] = '\0';
 		if (data != NULL && (flags & ERR_TXT_STRING)) {
 			strncpy(e->data, data, SHIM_ERR_DATA_MAX - 1);
@@ -947,7 +952,8 @@ fail:
 	return NULL;
 }
 
-int shim_ssl_set_hostname(SSL *ssl, const char *name, int check, int *is_ip, shim_errq *q)
+int shim_ssl_set_hostname(SSL *ssl, const char *name, int check, int *is_ip, int *failed,
+                          shim_errq *q)
 {
 	ASN1_OCTET_STRING *ip;
 	int r = 1;
@@ -956,17 +962,19 @@ int shim_ssl_set_hostname(SSL *ssl, const char *name, int check, int *is_ip, shi
 	ip = a2i_IPADDRESS(name);
 	ERR_clear_error();
 	*is_ip = ip != NULL;
-	if (ip == NULL && !SSL_set_tlsext_host_name(ssl, name))
-		r = 0;
-	if (r && check) {
-		X509_VERIFY_PARAM *param = SSL_get0_param(ssl);
-
-		if (ip == NULL)
-			r = X509_VERIFY_PARAM_set1_host(param, name, strlen(name));
-		else
-			r = X509_VERIFY_PARAM_set1_ip(param, ASN1_STRING_get0_data(ip),
-			                              (size_t)ASN1_STRING_length(ip));
+	*failed = 0;
+	if (ip == NULL && !SSL_set_tlsext_host_name(ssl, name)) {
+		*failed = SHIM_HOSTNAME_SNI;
+	} else if (check && ip == NULL) {
+		if (!X509_VERIFY_PARAM_set1_host(SSL_get0_param(ssl), name, strlen(name)))
+			*failed = SHIM_HOSTNAME_HOST;
+	} else if (check) {
+		if (!X509_VERIFY_PARAM_set1_ip(SSL_get0_param(ssl), ASN1_STRING_get0_data(ip),
+		                               (size_t)ASN1_STRING_length(ip)))
+			*failed = SHIM_HOSTNAME_IP;
 	}
+	if (*failed != 0)
+		r = 0;
 	ASN1_OCTET_STRING_free(ip);
 	shim_capture(q);
 	return r;

@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "e13aabc22b55cb7dbabc509c5b7cff75cbb3a57df136f7d87507dad097d5f6f4"
+const shimDigest = "68ce3be2295bd5328f98acf95603440a74514e1581990992e9b6f1781bdc9a42"
