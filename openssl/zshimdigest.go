@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "68ce3be2295bd5328f98acf95603440a74514e1581990992e9b6f1781bdc9a42"
+const shimDigest = "efaa4152c7f1bacb2d9707964b0bb8b2429f5e7451ccba2f48f82b32b90eb680"
