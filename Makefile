@@ -17,10 +17,15 @@ FUZZ_TARGETS = \
 	.:FuzzClientHandshake \
 	.:FuzzCorruptedRecords
 
-.PHONY: test fmt-check vet generate demo bench fuzz docker conformance leakcheck load matrix
+.PHONY: deps test fmt-check vet generate demo bench fuzz docker conformance leakcheck load matrix
+
+## deps: install what cgo and the tests need beyond Go (libssl-dev, openssl, pkg-config, curl) when missing;
+## a no-op when everything is there. test and demo run it first.
+deps:
+	@.ci/install-deps
 
 ## test: gofmt check, go vet, every test under the race detector, and each fuzz target for 2,000 executions.
-test: fmt-check vet
+test: deps fmt-check vet
 	$(GO) test -race -count=1 ./...
 	GO=$(GO) .ci/fuzz $(FUZZ_TEST_BUDGET) $(FUZZ_TARGETS)
 
@@ -40,7 +45,7 @@ generate:
 	$(GO) generate ./openssl
 
 ## demo: a TLS server and client from this library, talking on loopback.
-demo:
+demo: deps
 	$(GO) run ./cmd/sslctx demo
 
 ## bench: this library, crypto/tls and raw OpenSSL in C on the same workloads, interleaved; a table of medians and ratios.

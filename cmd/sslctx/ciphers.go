@@ -20,7 +20,7 @@ the list of Python's dicts. Without SPEC, the protocol's default list.
 A SPEC that selects no cipher fails: "No cipher can be selected.".
 `
 
-func runCiphers(args []string, stdout io.Writer) error {
+func runCiphers(args []string, stdout, stderr io.Writer) error {
 	fs := flags("ciphers", "[SPEC]", stdout)
 	protocol := fs.String("protocol", "TLS_CLIENT", "the context's `protocol`: TLS, TLS_CLIENT, TLS_SERVER, TLSv1, TLSv1_1 or TLSv1_2 (Python's PROTOCOL_*)")
 	ciphersuites := fs.String("ciphersuites", "", "colon-separated TLS 1.3 `suites`, e.g. \"TLS_AES_128_GCM_SHA256\"; \"\" lists none (default: OpenSSL's)")

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -70,25 +71,26 @@ func TestCiphersErrors(t *testing.T) {
 }
 
 func TestCert(t *testing.T) {
-	code, out, stderr := runCLI("cert", td("server-rsa.pem"))
+	code, out, stderr := runCLI("cert", "-compact", td("server-rsa.pem"))
 	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, 1, strings.Count(out, "\n"))
 	var dict map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal([]byte(out), &dict), out)
 	assert.Contains(t, string(dict["subject"]), `[["commonName","localhost"]]`)
 	assert.Equal(t, `[["DNS","localhost"],["IP Address","127.0.0.1"],["IP Address","0:0:0:0:0:0:0:1"]]`, string(dict["subjectAltName"]))
-	assert.Contains(t, out, "\n  \"subjectAltName\": ", "one key per line")
 
-	// The same certificate in DER, and from standard input, on one line.
-	code, der, stderr := runCLI("cert", "-der", "-compact", td("server-rsa.der"))
-	require.Equal(t, 0, code, stderr)
-	assert.Equal(t, 1, strings.Count(der, "\n"))
-	assert.JSONEq(t, out, der)
+	// The same certificate in DER, told apart without -der, and with it.
+	for _, args := range [][]string{{"cert", "-compact", td("server-rsa.der")}, {"cert", "-der", "-compact", td("server-rsa.der")}} {
+		code, der, stderr := runCLI(args...)
+		require.Equal(t, 0, code, stderr)
+		assert.JSONEq(t, out, der, "%q", args)
+	}
 
 	pem, err := os.ReadFile(td("server-rsa.pem"))
 	require.NoError(t, err)
 	stdin = strings.NewReader(string(pem))
 	t.Cleanup(func() { stdin = os.Stdin })
-	code, fromStdin, stderr := runCLI("cert", "-")
+	code, fromStdin, stderr := runCLI("cert", "-compact", "-")
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, out, fromStdin)
 
@@ -97,20 +99,62 @@ func TestCert(t *testing.T) {
 	assert.Contains(t, out, `"subjectAltName": [["email","client@example.com"]]`)
 }
 
+// cert shows what openssl x509 -text would, beyond Python's dict, for
+// every certificate of a bundle.
+func TestCertFacts(t *testing.T) {
+	code, out, stderr := runCLI("cert", td("server-rsa-chain.pem"))
+	require.Equal(t, 0, code, stderr)
+	for _, want := range []string{
+		"certificate 1 of 2\nsubject:   CN=localhost,O=Python Software Foundation,L=Castle Anthrax,C=XY\n",
+		"key:       RSA 2048 bits, signed with SHA256-RSA\n",
+		"usage:     digitalSignature, keyEncipherment, serverAuth\n",
+		"basic:     CA:FALSE\n",
+		"\n  \"subjectAltName\": ",
+		"certificate 2 of 2\nsubject:   CN=sslctx Test CA,O=sslctx tests,C=XY\n",
+		"basic:     CA:TRUE",
+	} {
+		assert.Contains(t, out, want)
+	}
+	fp, err := exec.Command("openssl", "x509", "-in", td("server-rsa.pem"), "-noout", "-fingerprint", "-sha256").Output()
+	require.NoError(t, err)
+	assert.Contains(t, out, "sha256:    "+strings.TrimPrefix(strings.TrimSpace(string(fp)), "sha256 Fingerprint=")+"\n")
+	fp, err = exec.Command("openssl", "x509", "-in", td("server-rsa.pem"), "-noout", "-fingerprint", "-sha1").Output()
+	require.NoError(t, err)
+	assert.Contains(t, out, "sha1:      "+strings.TrimPrefix(strings.TrimSpace(string(fp)), "sha1 Fingerprint=")+"\n")
+
+	code, out, stderr = runCLI("cert", "-json", td("server-ecdsa.pem"))
+	require.Equal(t, 0, code, stderr)
+	var list []struct {
+		Python map[string]any
+		X509   struct {
+			Key          string
+			SignatureAlg string   `json:"signature_algorithm"`
+			ExtKeyUsage  []string `json:"ext_key_usage"`
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &list), out)
+	require.Len(t, list, 1)
+	assert.Equal(t, "EC P-256 (256 bits)", list[0].X509.Key)
+	assert.Equal(t, []string{"serverAuth"}, list[0].X509.ExtKeyUsage)
+	assert.Contains(t, list[0].Python, "subjectAltName")
+}
+
 func TestCertErrors(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"cert", td("garbage.pem")}, "sslctx cert: Error decoding PEM-encoded file\n"},
-		{[]string{"cert", td("nullcert.pem")}, "sslctx cert: Error decoding PEM-encoded file\n"},
-		{[]string{"cert", "-der", td("garbage.der")}, "sslctx cert: [ASN1] nested asn1 error\n"},
-		{[]string{"cert", td("no-such-file.pem")}, "sslctx cert: Can't open file: open ../../testdata/no-such-file.pem: no such file or directory\n"},
+		{[]string{"cert", td("garbage.pem")}, "sslctx cert: ../../testdata/garbage.pem: neither PEM nor DER: "},
+		{[]string{"cert", td("nullcert.pem")}, "sslctx cert: ../../testdata/nullcert.pem: the file is empty"},
+		{[]string{"cert", td("badcert.pem")}, "sslctx cert: ../../testdata/badcert.pem: certificate 1: [ASN1] nested asn1 error"},
+		{[]string{"cert", td("client.key")}, "sslctx cert: ../../testdata/client.key: no PEM CERTIFICATE block"},
+		{[]string{"cert", "-der", td("garbage.der")}, "sslctx cert: ../../testdata/garbage.der: neither PEM nor DER: "},
+		{[]string{"cert", td("no-such-file.pem")}, "sslctx cert: open ../../testdata/no-such-file.pem: no such file or directory"},
 	} {
 		code, out, stderr := runCLI(tc.args...)
 		assert.Equal(t, 1, code, "%q", tc.args)
 		assert.Empty(t, out)
-		assert.Equal(t, tc.want, stderr, "%q", tc.args)
+		assert.True(t, strings.HasPrefix(stderr, tc.want), "%q: %s", tc.args, stderr)
 	}
 	for _, args := range [][]string{{"cert"}, {"cert", "a.pem", "b.pem"}} {
 		code, _, _ := runCLI(args...)
@@ -146,6 +190,12 @@ func TestGetServerCertificate(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "within -timeout 200ms")
 
+	code, out, stderr = runCLI("get-server-certificate", "-cafile", td("garbage.pem"), addr)
+	assert.Equal(t, 2, code)
+	assert.Empty(t, out)
+	assert.True(t, strings.HasPrefix(stderr, "sslctx get-server-certificate: -cafile ../../testdata/garbage.pem: "), stderr)
+	assert.Contains(t, stderr, "want a PEM file of CA certificates")
+
 	for _, args := range [][]string{
 		{"get-server-certificate"},
 		{"get-server-certificate", "no-port"},
@@ -159,13 +209,13 @@ func TestGetServerCertificate(t *testing.T) {
 // TestCommandHelp checks every command's --help and a wrong flag.
 func TestCommandHelp(t *testing.T) {
 	want := map[string][]string{
-		"demo": {"-testdata", "-message"},
+		"demo": {"-message"},
 		"connect": {"-protocol", "-cafile", "-capath", "-ciphers", "-ciphersuites", "-servername", "-cert", "-key",
-			"-verify", "-no-check-hostname", "-alpn", "-min", "-max", "-timeout", "-send", "-json"},
+			"-verify", "-no-check-hostname", "-alpn", "-min", "-max", "-timeout", "-send", "-json", "-wait", "-showcerts", "-pass"},
 		"serve": {"-listen", "-cert", "-key", "-ciphers", "-ciphersuites", "-cafile", "-verify", "-alpn", "-mode",
-			"-n", "-timeout"},
+			"-n", "-timeout", "-protocol", "-min", "-max", "-pass"},
 		"ciphers":                {"-protocol", "-ciphersuites", "-json"},
-		"cert":                   {"-der", "-compact"},
+		"cert":                   {"-der", "-compact", "-json"},
 		"get-server-certificate": {"-cafile", "-protocol", "-timeout"},
 	}
 	require.Len(t, commands, len(want))

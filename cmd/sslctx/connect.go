@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -28,8 +28,16 @@ which is matched against the certificate's IP addresses. Without -cafile or
 -capath the system's CA certificates are trusted. -verify none also turns
 hostname checking off, as Python requires.
 
-A failed handshake prints Python's SSLError text, e.g.
-  sslctx connect: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate
+After the handshake connect reads for -wait: a TLS 1.3 server rejects a client
+certificate (or its absence) only then, and that rejection is a failure.
+
+A failure prints Python's SSLError text and what to do, e.g.
+  sslctx connect: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate; the chain ends at ...
+A failed verification also prints, on standard output, the verify code and
+the depth at which it failed and the chain the server sent (subject, issuer,
+validity, names, key, SHA-256 fingerprint); -showcerts prints the chain of a
+successful connection too, and -verify none prints the unverified chain and
+what verifying would have answered. With -json a failure is {"error": {...}}.
 `
 
 // replySilence is how long -send waits for more of the reply.
@@ -43,116 +51,200 @@ type connectResult struct {
 	Verify   string    `json:"verify"`
 	PeerCert *ssl.Cert `json:"peer_cert"`
 	Received *string   `json:"received,omitempty"`
+	// Chain is the certificates the server sent, with -showcerts or when
+	// they were not verified.
+	Chain []certInfo `json:"chain,omitempty"`
+	// WouldVerify is, for an unverified connection, the verdict
+	// verification would have given: "ok" or the error.
+	WouldVerify *string `json:"would_verify,omitempty"`
 }
 
-func runConnect(args []string, stdout io.Writer) error {
-	fs := flags("connect", "HOST:PORT", stdout)
-	protocol := addClientProtocolFlag(fs)
-	cafile := fs.String("cafile", "", "PEM `file` of CA certificates to verify the server against (default: the system's CAs)")
-	capath := fs.String("capath", "", "`directory` of CA certificates in the openssl rehash layout")
-	cf := addCipherFlags(fs)
-	servername := fs.String("servername", "", "`name` sent as SNI and matched against the certificate (default: the host of HOST:PORT; -servername '' sends none and needs -no-check-hostname)")
-	certFile := fs.String("cert", "", "PEM `file` of the client certificate chain to present")
-	keyFile := fs.String("key", "", "private key `file` of -cert (default: the key is in -cert's file)")
-	verify := fs.String("verify", "", "`mode` of checking the server's certificate: none, optional or required (default: the protocol's, required for TLS_CLIENT, none for the others)")
-	noCheck := fs.Bool("no-check-hostname", false, "do not match the certificate against the server name (TLS_CLIENT matches it by default)")
-	alpn := fs.String("alpn", "", "application `protocols` to offer, comma-separated, e.g. h2,http/1.1")
-	minVersion := fs.String("min", "", "lowest protocol `version`: TLSv1, TLSv1_1, TLSv1_2 or TLSv1_3 (TLS and TLS_CLIENT only)")
-	maxVersion := fs.String("max", "", "highest protocol `version`: TLSv1, TLSv1_1, TLSv1_2 or TLSv1_3 (TLS and TLS_CLIENT only)")
-	timeout := fs.Duration("timeout", 10*time.Second, "bound on the TCP connection and the handshake together")
-	send := fs.String("send", "", "`text` to send after the handshake (\\r, \\n, \\t, \\0, \\\\ and \\xHH are decoded); the reply is printed until the server closes or is silent for 2s")
-	asJSON := fs.Bool("json", false, "print one JSON object instead of lines")
-	addr, p, err := parseClientArgs(fs, args, protocol)
+func runConnect(args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseConnect(args, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	mode, modeSet := ssl.CertNone, *verify != ""
-	if modeSet {
-		if mode, err = parseVerifyMode(*verify); err != nil {
-			return err
-		}
-	}
-	var versions []func(*ssl.Context) error
-	for _, v := range []struct {
-		name, value string
-		set         func(*ssl.Context, ssl.TLSVersion) error
-	}{{"min", *minVersion, (*ssl.Context).SetMinimumVersion}, {"max", *maxVersion, (*ssl.Context).SetMaximumVersion}} {
-		if v.value == "" {
-			continue
-		}
-		tv, err := parseTLSVersion(v.name, v.value)
-		if err != nil {
-			return err
-		}
-		set := v.set
-		versions = append(versions, func(c *ssl.Context) error { return set(c, tv) })
-	}
-	if *keyFile != "" && *certFile == "" {
-		return usageError{"-key needs -cert"}
-	}
-	if *timeout <= 0 {
-		return usageError{"-timeout must be positive"}
-	}
-	host, _, _ := net.SplitHostPort(addr)
-	name := host
-	if isSet(fs, "servername") {
-		name = *servername
-	}
-
-	c, err := ssl.NewContext(p)
+	c, err := cfg.newContext()
 	if err != nil {
+		if cfg.asJSON {
+			printJSON(stdout, map[string]failure{"error": {Message: oneLine(err.Error())}})
+		}
 		return err
 	}
 	defer c.Close()
+	s, err := connect(c, cfg.addr, cfg.name, *cfg.tls.timeout)
+	if err != nil {
+		return cfg.fail(stdout, c, err)
+	}
+	early, err := awaitVerdict(s, cfg.wait)
+	if err != nil {
+		// The probes of fail connect again: a server that serves one
+		// connection at a time must see this one end first.
+		s.Close()
+		return cfg.fail(stdout, c, fmt.Errorf("after the handshake: %w", err))
+	}
+	defer s.Close()
+	return cfg.report(stdout, c, s, early)
+}
+
+// connectConfig is a checked connect command line.
+type connectConfig struct {
+	tls        *tlsFlags
+	addr, name string // where to connect, and the server name to ask for
+	protocol   ssl.Protocol
+	mode       ssl.VerifyMode
+	modeSet    bool // -verify was given
+	noCheck    bool
+	capath     string
+	versions   versionBounds
+	send       *string // nil without -send
+	asJSON     bool
+	showCerts  bool
+	wait       time.Duration // for the server's verdict after the handshake
+	// knownChain, if set, is the chain the server sent: fail need not
+	// connect again to see it.
+	knownChain []*x509.Certificate
+}
+
+// parseConnect reads and checks connect's command line.
+func parseConnect(args []string, stdout, stderr io.Writer) (*connectConfig, error) {
+	fs := flags("connect", "HOST:PORT", stdout)
+	protocol := addClientProtocolFlag(fs)
+	tf := addTLSFlags(fs, false)
+	capath := fs.String("capath", "", "`directory` of CA certificates in the openssl rehash layout")
+	servername := fs.String("servername", "", "`name` sent as SNI and matched against the certificate (default: the host of HOST:PORT; -servername '' sends none and needs -no-check-hostname)")
+	noCheck := fs.Bool("no-check-hostname", false, "do not match the certificate against the server name (TLS_CLIENT matches it by default)")
+	send := fs.String("send", "", "`text` to send after the handshake (\\r, \\n, \\t, \\0, \\\\ and \\xHH are decoded); the reply is printed until the server closes or is silent for 2s")
+	asJSON := fs.Bool("json", false, "print one JSON object instead of lines; a failure is {\"error\": {...}}")
+	showCerts := fs.Bool("showcerts", false, "print the chain the server sent")
+	wait := fs.Duration("wait", 300*time.Millisecond, "how long to wait after the handshake for the server's verdict on us (a TLS 1.3 server rejects a client certificate then); 0 does not wait")
+	addr, p, err := parseClientArgs(fs, args, protocol)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &connectConfig{tls: tf, addr: addr, protocol: p, noCheck: *noCheck, capath: *capath, asJSON: *asJSON,
+		showCerts: *showCerts, wait: *wait}
+	if *wait < 0 {
+		return nil, usageError{"-wait must not be negative"}
+	}
+	if cfg.mode, cfg.modeSet, err = tf.check(); err != nil {
+		return nil, err
+	}
+	if cfg.versions, err = tf.versions.parse(); err != nil {
+		return nil, err
+	}
+	for _, w := range tf.warnings(cfg.versions) {
+		fmt.Fprintf(stderr, "sslctx connect: warning: %s\n", w)
+	}
+	cfg.name, _, _ = net.SplitHostPort(addr)
+	if isSet(fs, "servername") {
+		cfg.name = *servername
+	}
+	if isSet(fs, "send") {
+		cfg.send = send
+	}
+	return cfg, nil
+}
+
+// newContext makes the client context the flags describe.
+func (cfg *connectConfig) newContext() (*ssl.Context, error) {
+	f := cfg.tls
+	return newContext(cfg.protocol, cfg.setVerifyMode, cfg.loadCAs, f.loadCertChain, f.applyCiphers,
+		func(c *ssl.Context) error { return applyALPN(c, parseALPN(*f.alpn)) }, cfg.versions.apply)
+}
+
+// setVerifyMode sets -verify and -no-check-hostname.
+func (cfg *connectConfig) setVerifyMode(c *ssl.Context) error {
 	// Python refuses CERT_NONE while check_hostname is on: turn it off first.
-	if *noCheck || (modeSet && mode == ssl.CertNone) {
+	if cfg.noCheck || (cfg.modeSet && cfg.mode == ssl.CertNone) {
 		if err := c.SetCheckHostname(false); err != nil {
 			return err
 		}
 	}
-	if modeSet {
-		if err := c.SetVerifyMode(mode); err != nil {
-			return err
-		}
+	if cfg.modeSet {
+		return c.SetVerifyMode(cfg.mode)
 	}
-	if *cafile != "" || *capath != "" {
-		if err := c.LoadVerifyLocations(*cafile, *capath); err != nil {
-			return err
-		}
-	} else if c.VerifyMode() != ssl.CertNone {
-		if err := c.SetDefaultVerifyPaths(); err != nil {
-			return err
-		}
-	}
-	if *certFile != "" {
-		if err := c.LoadCertChain(*certFile, *keyFile); err != nil {
-			return err
-		}
-	}
-	if err := cf.apply(c); err != nil {
-		return err
-	}
-	if *alpn != "" {
-		if err := c.SetALPNProtocols(parseALPN(*alpn)); err != nil {
-			return err
-		}
-	}
-	for _, set := range versions {
-		if err := set(c); err != nil {
-			return err
-		}
-	}
+	return nil
+}
 
-	s, err := connect(c, addr, name, *timeout)
+// loadCAs loads -cafile and -capath, or without them the system's CAs when
+// the server will be verified.
+func (cfg *connectConfig) loadCAs(c *ssl.Context) error {
+	if *cfg.tls.cafile != "" || cfg.capath != "" {
+		return loadCAFlags(c, *cfg.tls.cafile, cfg.capath)
+	}
+	if c.VerifyMode() != ssl.CertNone {
+		return c.SetDefaultVerifyPaths()
+	}
+	return nil
+}
+
+// report prints the connection and, with -send, the exchange; early is
+// what the server sent before we did.
+func (cfg *connectConfig) report(stdout io.Writer, c *ssl.Context, s *ssl.Socket, early []byte) error {
+	res, err := describeConnection(c, s)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	unverified := c.VerifyMode() == ssl.CertNone
+	if cfg.showCerts || unverified {
+		for _, x := range s.ConnectionState().PeerCertificates {
+			if x != nil {
+				res.Chain = append(res.Chain, describeCert(x))
+			}
+		}
+	}
+	if !cfg.asJSON {
+		if err := printConnection(stdout, c, s, res); err != nil {
+			return err
+		}
+	}
+	if cfg.send != nil || len(early) > 0 {
+		if res.Received, err = cfg.exchange(stdout, s, early); err != nil {
+			return err
+		}
+	}
+	if unverified && len(res.Chain) > 0 {
+		// Connecting again: a server that serves one connection at a time
+		// must see this one end first.
+		chain := s.ConnectionState().PeerCertificates
+		s.Close()
+		v := cfg.wouldVerify(chain)
+		res.WouldVerify = &v
+		if !cfg.asJSON {
+			fmt.Fprintf(stdout, "verifying would have answered: %s\n", v)
+		}
+	}
+	if cfg.asJSON {
+		printJSON(stdout, res)
+	}
+	return nil
+}
 
+// wouldVerify connects again verifying the server, to say what verifying
+// would have answered; chain is what the server sent the first time.
+func (cfg *connectConfig) wouldVerify(chain []*x509.Certificate) string {
+	p := *cfg
+	p.modeSet, p.mode, p.asJSON, p.knownChain = true, ssl.CertRequired, true, chain
+	c, err := p.newContext()
+	if err != nil {
+		return err.Error()
+	}
+	defer c.Close()
+	s, err := connect(c, p.addr, p.name, *p.tls.timeout)
+	if err != nil {
+		return oneLine(p.fail(io.Discard, c, err).Error())
+	}
+	s.Close()
+	return "ok"
+}
+
+// describeConnection is what connect reports of a completed handshake.
+func describeConnection(c *ssl.Context, s *ssl.Socket) (connectResult, error) {
 	cipher, _ := s.Cipher()
 	peer, err := s.GetPeerCert()
 	if err != nil {
-		return err
+		return connectResult{}, err
 	}
 	res := connectResult{
 		Protocol: s.Version(),
@@ -166,50 +258,76 @@ func runConnect(args []string, stdout io.Writer) error {
 	if c.VerifyMode() == ssl.CertNone {
 		res.Verify = "none"
 	}
+	return res, nil
+}
 
-	if !*asJSON {
-		fmt.Fprintf(stdout, "protocol:  %s\n", res.Protocol)
-		fmt.Fprintf(stdout, "cipher:    %s (%s, %d secret bits)\n", cipher.Name, cipher.Version, cipher.SecretBits)
-		fmt.Fprintf(stdout, "verify:    %s\n", verifyText(c, s, peer))
-		if res.ALPN != nil {
-			fmt.Fprintf(stdout, "alpn:      %s\n", *res.ALPN)
-		}
-		dict := "null (the server sent no certificate)"
-		if peer != nil {
-			if dict, err = dictText(peer, ""); err != nil {
-				return err
-			}
-		}
-		fmt.Fprintf(stdout, "peer cert: %s\n", dict)
+// printConnection prints res as lines.
+func printConnection(stdout io.Writer, c *ssl.Context, s *ssl.Socket, res connectResult) error {
+	fmt.Fprintf(stdout, "protocol:  %s\n", res.Protocol)
+	fmt.Fprintf(stdout, "cipher:    %s (%s, %d secret bits)\n", res.Cipher...)
+	fmt.Fprintf(stdout, "verify:    %s\n", verifyText(c, s, res.PeerCert))
+	if res.ALPN != nil {
+		fmt.Fprintf(stdout, "alpn:      %s\n", *res.ALPN)
 	}
-	if isSet(fs, "send") {
-		msg := unescape(*send)
-		s.SetWriteDeadline(time.Now().Add(*timeout))
-		if _, err := io.WriteString(s, msg); err != nil {
-			return fmt.Errorf("sending: %w", err)
-		}
-		var reply strings.Builder
-		out := io.Writer(&reply)
-		if !*asJSON {
-			fmt.Fprintf(stdout, "sent:      %d bytes\nreceived:\n", len(msg))
-			out = &trailingNewline{w: stdout}
-		}
-		err := readReply(s, out)
-		if t, ok := out.(*trailingNewline); ok {
-			t.finish()
-		}
-		if err != nil {
-			return fmt.Errorf("reading the reply: %w", err)
-		}
-		r := reply.String()
-		res.Received = &r
-	}
-	if *asJSON {
-		b, err := json.Marshal(res)
-		if err != nil {
+	dict := "null (the server sent no certificate)"
+	if res.PeerCert != nil {
+		var err error
+		if dict, err = dictText(res.PeerCert, ""); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s\n", b)
+	}
+	fmt.Fprintf(stdout, "peer cert: %s\n", dict)
+	if len(res.Chain) > 0 {
+		title := "the chain the server sent"
+		if c.VerifyMode() == ssl.CertNone {
+			title = "the chain the server sent, unverified"
+		}
+		printChain(stdout, title, res.Chain)
+	}
+	return nil
+}
+
+// exchange sends -send and returns the reply, which it prints as it comes
+// unless the output is JSON; early is what the server sent before we did.
+func (cfg *connectConfig) exchange(stdout io.Writer, s *ssl.Socket, early []byte) (*string, error) {
+	var reply strings.Builder
+	out := io.Writer(&reply)
+	printed := &trailingNewline{w: stdout}
+	if !cfg.asJSON {
+		out = printed
+	}
+	err := cfg.sendAndRead(stdout, s, early, out)
+	printed.finish()
+	if err != nil {
+		return nil, err
+	}
+	r := reply.String()
+	return &r, nil
+}
+
+// sendAndRead writes early to out, then sends -send, if given, and copies
+// the reply to out.
+func (cfg *connectConfig) sendAndRead(stdout io.Writer, s *ssl.Socket, early []byte, out io.Writer) error {
+	if cfg.send == nil {
+		if !cfg.asJSON {
+			fmt.Fprintf(stdout, "received:\n")
+		}
+		_, err := out.Write(early)
+		return err
+	}
+	msg := unescape(*cfg.send)
+	s.SetWriteDeadline(time.Now().Add(*cfg.tls.timeout))
+	if _, err := io.WriteString(s, msg); err != nil {
+		return fmt.Errorf("sending: %w", err)
+	}
+	if !cfg.asJSON {
+		fmt.Fprintf(stdout, "sent:      %d bytes\nreceived:\n", len(msg))
+	}
+	if _, err := out.Write(early); err != nil {
+		return err
+	}
+	if err := readReply(s, out); err != nil {
+		return fmt.Errorf("reading the reply: %w", err)
 	}
 	return nil
 }

@@ -2,13 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sslctx/ssl"
 	"github.com/sslctx/ssl/internal/testpeer"
 )
 
@@ -47,13 +50,13 @@ func TestConnectVerifyFailure(t *testing.T) {
 		want            string
 	}{
 		{"self-signed", "selfsigned.pem", "selfsigned.key", nil,
-			"sslctx connect: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate\n"},
+			"sslctx connect: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate"},
 		{"address", "server-other.pem", "server-other.key", nil,
-			"sslctx connect: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: IP address mismatch, certificate is not valid for '127.0.0.1'.\n"},
+			"sslctx connect: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: IP address mismatch, certificate is not valid for '127.0.0.1'."},
 		{"hostname", "server-other.pem", "server-other.key", []string{"-cafile", td("ca.pem"), "-servername", "localhost"},
-			"sslctx connect: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for 'localhost'.\n"},
+			"sslctx connect: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for 'localhost'."},
 		{"unknown CA", "server-rsa.pem", "server-rsa.key", []string{"-cafile", td("ca2.pem")},
-			"sslctx connect: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate\n"},
+			"sslctx connect: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			addr := startServer(t, serverOpts{cert: td(tc.cert), key: td(tc.key)})
@@ -63,8 +66,9 @@ func TestConnectVerifyFailure(t *testing.T) {
 			}
 			code, out, stderr := runCLI(append(append([]string{"connect"}, args...), addr)...)
 			assert.Equal(t, 1, code)
-			assert.Empty(t, out)
-			assert.Equal(t, tc.want, stderr)
+			assert.Contains(t, out, "verify:    failed at depth 0: X509_V_ERR_")
+			assert.True(t, strings.HasPrefix(stderr, tc.want), stderr)
+			assert.Equal(t, 1, strings.Count(stderr, "\n"))
 		})
 	}
 
@@ -128,11 +132,12 @@ func TestConnectSend(t *testing.T) {
 	assert.True(t, strings.HasSuffix(out, "sent:      6 bytes\nreceived:\nhello\n"), out)
 
 	// Without the client certificate the server ends the connection:
-	// with TLS 1.3 the client learns it only when it reads.
+	// with TLS 1.3 the client learns it only when it reads, which connect
+	// does before it sends.
 	addr = startServer(t, serverOpts{clientCA: td("ca.pem")})
-	code, _, stderr = runCLI("connect", "-cafile", td("ca.pem"), "-send", "x", addr)
+	code, _, stderr = runCLI("connect", "-cafile", td("ca.pem"), "-wait", "5s", "-send", "x", addr)
 	assert.Equal(t, 1, code)
-	assert.Equal(t, "sslctx connect: reading the reply: [SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] tlsv13 alert certificate required\n", stderr)
+	assert.Equal(t, "sslctx connect: after the handshake: [SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] tlsv13 alert certificate required; the server requires a client certificate: pass -cert/-key\n", stderr)
 }
 
 func TestConnectALPN(t *testing.T) {
@@ -155,7 +160,8 @@ func TestConnectCiphers(t *testing.T) {
 	// As in OpenSSL, a client without TLS 1.3 suites must not offer TLS 1.3.
 	code, _, stderr = runCLI("connect", "-cafile", td("ca.pem"), "-ciphersuites", "", addr)
 	assert.Equal(t, 1, code)
-	assert.Equal(t, "sslctx connect: [SSL: NO_CIPHERS_AVAILABLE] no ciphers available\n", stderr)
+	assert.Equal(t, "sslctx connect: warning: -ciphersuites \"\" leaves TLS 1.3 without suites, and OpenSSL then refuses every handshake: give -max TLSv1_2 too\n"+
+		"sslctx connect: [SSL: NO_CIPHERS_AVAILABLE] no ciphers available (OpenSSL: No ciphers enabled for max supported SSL/TLS version)\n", stderr)
 	code, out, stderr = runCLI("connect", "-cafile", td("ca.pem"), "-ciphersuites", "", "-max", "TLSv1_2",
 		"-ciphers", "ECDHE-RSA-AES128-GCM-SHA256", addr)
 	require.Equal(t, 0, code, stderr)
@@ -163,8 +169,8 @@ func TestConnectCiphers(t *testing.T) {
 	assert.Contains(t, out, "cipher:    ECDHE-RSA-AES128-GCM-SHA256 (TLSv1.2, 128 secret bits)\n")
 
 	code, _, stderr = runCLI("connect", "-ciphers", "NOTHING-AT-ALL", addr)
-	assert.Equal(t, 1, code)
-	assert.Equal(t, "sslctx connect: No cipher can be selected.\n", stderr)
+	assert.Equal(t, 2, code, "a flag OpenSSL refuses is a wrong command line")
+	assert.Equal(t, "sslctx connect: -ciphers \"NOTHING-AT-ALL\": No cipher can be selected. (see sslctx ciphers)\n", stderr)
 }
 
 func TestConnectFailures(t *testing.T) {
@@ -192,11 +198,12 @@ func TestConnectFailures(t *testing.T) {
 	assert.Equal(t, 0, code, stderr)
 	// Fixed-version protocols take no version bounds.
 	code, _, stderr = runCLI("connect", "-protocol", "TLSv1_2", "-min", "TLSv1_2", addr)
-	assert.Equal(t, 1, code)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "sslctx connect: -min: ")
 	assert.Contains(t, stderr, "doesn't support modification of highest and lowest version")
 	code, _, stderr = runCLI("connect", "-cafile", td("no-such-file.pem"), addr)
-	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, "no such file or directory")
+	assert.Equal(t, 2, code)
+	assert.Equal(t, "sslctx connect: -cafile ../../testdata/no-such-file.pem: no such file or directory\n", stderr)
 }
 
 func TestConnectUsage(t *testing.T) {
@@ -224,10 +231,35 @@ func TestConnectAnonymousServer(t *testing.T) {
 	code, out, stderr := runCLI("connect", "-cafile", td("ca.pem"), "-ciphers", "ALL:@SECLEVEL=0", srv.Addr)
 	assert.Equal(t, 1, code, out)
 	assert.Empty(t, out)
-	assert.Equal(t, "sslctx connect: [SSL: PEER_DID_NOT_RETURN_A_CERTIFICATE] peer did not return a certificate\n", stderr)
+	assert.Equal(t, "sslctx connect: [SSL: PEER_DID_NOT_RETURN_A_CERTIFICATE] peer did not return a certificate"+
+		" (OpenSSL: the server chose ADH-AES256-GCM-SHA384, which sends no certificate; certificates are required)\n", stderr)
 
 	code, out, stderr = runCLI("connect", "-cafile", td("ca.pem"), "-ciphers", "ALL:@SECLEVEL=0",
 		"-verify", "optional", "-no-check-hostname", srv.Addr)
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, out, "verify:    no certificate (CERT_OPTIONAL, and the server sent none)\n")
+}
+
+// What a server sends first (a banner) arrives while connect waits for
+// its verdict; connect prints it rather than dropping it.
+func TestConnectShowsGreeting(t *testing.T) {
+	c, err := ssl.NewContext(ssl.ProtocolTLSServer)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	require.NoError(t, c.LoadCertChain(td("server-rsa.pem"), td("server-rsa.key")))
+	l, err := ssl.Listen("tcp", "127.0.0.1:0", c)
+	require.NoError(t, err)
+	serve(t, l, func(conn net.Conn) {
+		conn.SetDeadline(time.Now().Add(waitTimeout))
+		io.WriteString(conn, "220 hello\r\n")
+		io.Copy(conn, conn)
+	})
+	code, out, stderr := runCLI("connect", "-cafile", td("ca.pem"), "-wait", "2s", l.Addr().String())
+	require.Equal(t, 0, code, stderr)
+	assert.True(t, strings.HasSuffix(out, "received:\n220 hello\r\n"), out)
+
+	fastReplies(t)
+	code, out, stderr = runCLI("connect", "-cafile", td("ca.pem"), "-wait", "2s", "-send", `ping\n`, l.Addr().String())
+	require.Equal(t, 0, code, stderr)
+	assert.True(t, strings.HasSuffix(out, "received:\n220 hello\r\nping\n"), out)
 }

@@ -15,7 +15,7 @@ the certificate is fetched unverified; with it, it must verify against those
 CAs. Hostnames are never checked.
 `
 
-func runGetServerCertificate(args []string, stdout io.Writer) error {
+func runGetServerCertificate(args []string, stdout, stderr io.Writer) error {
 	fs := flags("get-server-certificate", "HOST:PORT", stdout)
 	cafile := fs.String("cafile", "", "PEM `file` of CA certificates the server's certificate must verify against")
 	protocol := addClientProtocolFlag(fs)
@@ -27,6 +27,9 @@ func runGetServerCertificate(args []string, stdout io.Writer) error {
 	if *timeout <= 0 {
 		return usageError{"-timeout must be positive"}
 	}
+	if err := checkCAFile(*cafile); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	pem, err := ssl.GetServerCertificate(ctx, addr, p, *cafile)
@@ -35,4 +38,17 @@ func runGetServerCertificate(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprint(stdout, pem)
 	return nil
+}
+
+// checkCAFile loads -cafile once before connecting, so that a file that
+// cannot be used is reported as the flag's, not as the connection's.
+func checkCAFile(cafile string) error {
+	if cafile == "" {
+		return nil
+	}
+	c, err := newContext(ssl.ProtocolTLSClient, func(c *ssl.Context) error { return loadCAFlags(c, cafile, "") })
+	if err != nil {
+		return err
+	}
+	return c.Close()
 }

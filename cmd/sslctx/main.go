@@ -5,24 +5,30 @@
 //	sslctx connect HOST:PORT             connect, verify, print the peer
 //	sslctx serve -cert F -key F          serve echo or HTTPS
 //	sslctx ciphers SPEC                  what a cipher string selects
-//	sslctx cert FILE                     a certificate as Python's dict
+//	sslctx cert FILE                     certificates, and Python's dict
 //	sslctx get-server-certificate H:P    the server's certificate in PEM
 //
 // connect is Python's SSLContext plus wrap_socket on a TCP connection: it
 // prints the negotiated version(), cipher() and selected_alpn_protocol(),
 // and getpeercert() as JSON, or with -json all of them as one JSON object;
-// -send writes a request after the handshake and prints the reply. serve
-// listens with a PROTOCOL_TLS_SERVER context, echoing each connection's
-// bytes back or answering HTTPS requests, and prints a line per connection.
-// ciphers lists get_ciphers() for an OpenSSL cipher string, cert decodes a
-// PEM or DER certificate file as getpeercert() would describe it, and
-// get-server-certificate is Python's get_server_certificate.
+// -send writes a request after the handshake and prints the reply. Before
+// reporting it waits -wait for a TLS 1.3 server's verdict on the client; a
+// failure says its cause and what to do, and a failed verification shows
+// the chain the server sent and the verify code. serve listens with a
+// PROTOCOL_TLS_SERVER context, echoing each connection's bytes back or
+// answering HTTPS requests, and prints a line per connection. ciphers lists
+// get_ciphers() for an OpenSSL cipher string, cert decodes every
+// certificate of a PEM or DER file (key, usages, fingerprints, and
+// getpeercert()'s dict), and get-server-certificate is Python's
+// get_server_certificate. demo makes its certificates at start.
 //
-// Flags may come before or after the arguments; `sslctx COMMAND --help`
-// lists them.
+// Flags may come before or after the arguments; `sslctx help COMMAND` or
+// `sslctx COMMAND --help` lists them; `sslctx --version` prints the
+// versions of sslctx and of the OpenSSL it runs on.
 //
 // Exit codes: 0 success, 1 the operation failed (the error is printed on
-// one line), 2 the command line was wrong.
+// one line), 2 the command line was wrong, or a file or value it names
+// could not be used.
 package main
 
 import (
@@ -32,14 +38,19 @@ import (
 	"io"
 	"maps"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
+
+	"github.com/sslctx/ssl"
 )
 
 // command is one subcommand.
 type command struct {
 	summary string
-	run     func(args []string, stdout io.Writer) error
+	// run runs the command: what it reports goes to stdout, warnings about
+	// the command line to stderr.
+	run func(args []string, stdout, stderr io.Writer) error
 	// help, if any, follows the summary in the command's --help.
 	help string
 }
@@ -49,11 +60,11 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"demo":    {summary: "a TLS server and client from this library, talking on 127.0.0.1", run: runDemo},
+		"demo":    {summary: "a TLS server and client from this library, talking on 127.0.0.1", run: runDemo, help: demoHelp},
 		"connect": {summary: "connect to a TLS server, verify it and print the connection and its certificate", run: runConnect, help: connectHelp},
 		"serve":   {summary: "serve TLS on a port: echo each connection's bytes, or answer HTTPS", run: runServe, help: serveHelp},
 		"ciphers": {summary: "the ciphers an OpenSSL cipher string selects, as Python's get_ciphers()", run: runCiphers, help: ciphersHelp},
-		"cert":    {summary: "a certificate file as Python's getpeercert() dict, in JSON", run: runCert, help: certHelp},
+		"cert":    {summary: "every certificate of a PEM or DER file: its key, usages, fingerprints and Python's getpeercert() dict", run: runCert, help: certHelp},
 		"get-server-certificate": {summary: "fetch a server's certificate in PEM, as Python's get_server_certificate()",
 			run: runGetServerCertificate, help: getServerCertificateHelp},
 	}
@@ -69,6 +80,18 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 2 && args[0] == "help":
+		// "sslctx help CMD" is "sslctx CMD --help".
+		if _, ok := commands[args[1]]; !ok {
+			fmt.Fprintf(stderr, "sslctx help: unknown command %q (see sslctx --help)\n", args[1])
+			return 2
+		}
+		args = []string{args[1], "--help"}
+	case len(args) == 1 && (args[0] == "--version" || args[0] == "-version" || args[0] == "version"):
+		fmt.Fprintln(stdout, versionText())
+		return 0
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout)
 		if len(args) == 0 {
@@ -81,8 +104,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sslctx: unknown command %q (see sslctx --help)\n", args[0])
 		return 2
 	}
-	err := cmd.run(args[1:], stdout)
+	err := cmd.run(args[1:], stdout, stderr)
 	var ue usageError
+	var ce configError
 	switch {
 	case err == nil:
 		return 0
@@ -90,6 +114,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "sslctx %s: %s\n", args[0], ue.msg)
+		return 2
+	case errors.As(err, &ce):
+		fmt.Fprintf(stderr, "sslctx %s: %s\n", args[0], oneLine(err.Error()))
 		return 2
 	}
 	fmt.Fprintf(stderr, "sslctx %s: %s\n", args[0], oneLine(err.Error()))
@@ -103,7 +130,8 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-24s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nsslctx COMMAND --help describes a command's flags.")
+	fmt.Fprintln(w, "\nsslctx help COMMAND (or sslctx COMMAND --help) describes a command's flags;")
+	fmt.Fprintln(w, "sslctx --version prints the versions of sslctx and of the OpenSSL it runs on.")
 	fmt.Fprintln(w, "Exit codes: 0 success, 1 the operation failed, 2 a wrong command line.")
 }
 
@@ -174,3 +202,23 @@ func parseArgs(fs *flag.FlagSet, args []string, least, most int) ([]string, erro
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// modulePath is the module of the library this command is part of.
+const modulePath = "github.com/sslctx/ssl"
+
+// versionText names the library's version, as the Go build recorded it,
+// and the OpenSSL it runs on.
+func versionText() string {
+	version := "(unknown)"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Path == modulePath {
+			version = bi.Main.Version
+		}
+		for _, d := range bi.Deps {
+			if d.Path == modulePath {
+				version = d.Version
+			}
+		}
+	}
+	return fmt.Sprintf("sslctx %s (%s), on %s", version, modulePath, ssl.OpenSSLVersion)
+}

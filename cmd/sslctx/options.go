@@ -117,37 +117,6 @@ func isSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
-// cipherFlags are the cipher selection flags of several commands.
-type cipherFlags struct {
-	fs                    *flag.FlagSet
-	ciphers, ciphersuites *string
-}
-
-func addCipherFlags(fs *flag.FlagSet) cipherFlags {
-	return cipherFlags{
-		fs: fs,
-		ciphers: fs.String("ciphers", "",
-			"OpenSSL cipher `list` for TLS 1.2 and below, e.g. \"ECDHE+AESGCM:!aNULL\" (default: the protocol's)"),
-		ciphersuites: fs.String("ciphersuites", "",
-			"colon-separated TLS 1.3 `suites`, e.g. \"TLS_AES_128_GCM_SHA256\"; \"\" disables TLS 1.3 suites (default: OpenSSL's)"),
-	}
-}
-
-// apply sets the ciphers given on the command line.
-func (f cipherFlags) apply(c *ssl.Context) error {
-	if isSet(f.fs, "ciphers") {
-		if err := c.SetCiphers(*f.ciphers); err != nil {
-			return err
-		}
-	}
-	if isSet(f.fs, "ciphersuites") {
-		if err := c.SetCipherSuites(*f.ciphersuites); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // unescape decodes the backslash escapes of a -send value: \n, \r, \t, \0,
 // \\ and \xHH. Any other backslash is kept as it is.
 func unescape(s string) string {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -38,98 +39,135 @@ With -cafile, clients must present a certificate issued by one of its CAs
 a certificate in.
 `
 
-func runServe(args []string, stdout io.Writer) error {
-	fs := flags("serve", "", stdout)
-	listen := fs.String("listen", "127.0.0.1:8443", "`address` to listen on; port 0 picks a free one")
-	certFile := fs.String("cert", "", "PEM `file` of the server's certificate chain (required)")
-	keyFile := fs.String("key", "", "private key `file` of -cert (default: the key is in -cert's file)")
-	cf := addCipherFlags(fs)
-	cafile := fs.String("cafile", "", "PEM `file` of CA certificates that client certificates are verified against")
-	verify := fs.String("verify", "", "`mode` of checking client certificates: none, optional or required (default: required with -cafile, else none)")
-	alpn := fs.String("alpn", "", "application `protocols` to accept, comma-separated, the preferred first")
-	mode := fs.String("mode", "echo", "`mode` of serving: echo (send each connection's bytes back) or https (answer GET / with a page)")
-	limit := fs.Int("n", 0, "stop after this many connections; 0 serves until SIGINT or SIGTERM")
-	timeout := fs.Duration("timeout", 10*time.Second, "bound on each handshake, and on an HTTPS connection's wait for a request")
-	if _, err := parseArgs(fs, args, 0, 0); err != nil {
+func runServe(args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseServe(args, stdout, stderr)
+	if err != nil {
 		return err
 	}
-	if *certFile == "" {
-		return usageError{"-cert is required (see sslctx serve --help)"}
+	return cfg.serve(stdout)
+}
+
+// serveConfig is a checked serve command line.
+type serveConfig struct {
+	tls        *tlsFlags
+	listen     string
+	mode       string // echo or https
+	limit      int
+	verifyMode ssl.VerifyMode
+	alpn       []string
+	protocol   ssl.Protocol
+	versions   versionBounds
+}
+
+// parseServe reads and checks serve's command line.
+func parseServe(args []string, stdout, stderr io.Writer) (*serveConfig, error) {
+	fs := flags("serve", "", stdout)
+	protocol := fs.String("protocol", "TLS_SERVER", "the context's `protocol`: TLS, TLS_SERVER, TLSv1, TLSv1_1 or TLSv1_2 (Python's PROTOCOL_*)")
+	listen := fs.String("listen", "127.0.0.1:8443", "`address` to listen on; port 0 picks a free one")
+	tf := addTLSFlags(fs, true)
+	mode := fs.String("mode", "echo", "`mode` of serving: echo (send each connection's bytes back) or https (answer GET / with a page)")
+	limit := fs.Int("n", 0, "stop after this many connections; 0 serves until SIGINT or SIGTERM")
+	if _, err := parseArgs(fs, args, 0, 0); err != nil {
+		return nil, err
+	}
+	if *tf.certFile == "" {
+		return nil, usageError{"-cert is required (see sslctx serve --help)"}
 	}
 	if *mode != "echo" && *mode != "https" {
-		return usageError{fmt.Sprintf("-mode %q: want echo or https", *mode)}
+		return nil, usageError{fmt.Sprintf("-mode %q: want echo or https", *mode)}
 	}
 	if *limit < 0 {
-		return usageError{"-n must not be negative"}
+		return nil, usageError{"-n must not be negative"}
 	}
-	if *timeout <= 0 {
-		return usageError{"-timeout must be positive"}
+	cfg := &serveConfig{tls: tf, listen: *listen, mode: *mode, limit: *limit}
+	verifyMode, verifySet, err := tf.check()
+	if err != nil {
+		return nil, err
 	}
-	verifyMode := ssl.CertNone
-	if *cafile != "" {
-		verifyMode = ssl.CertRequired
+	if cfg.protocol, err = parseProtocol(*protocol, "TLS", "SSLv23", "TLS_SERVER", "TLSv1", "TLSv1_1", "TLSv1_2"); err != nil {
+		return nil, err
 	}
-	if *verify != "" {
-		var err error
-		if verifyMode, err = parseVerifyMode(*verify); err != nil {
-			return err
-		}
-		if verifyMode != ssl.CertNone && *cafile == "" {
-			return usageError{"-verify " + *verify + " needs -cafile"}
-		}
+	if cfg.versions, err = tf.versions.parse(); err != nil {
+		return nil, err
 	}
-	protos := parseALPN(*alpn)
-	if *mode == "https" {
-		if slices.Contains(protos, "h2") {
-			return usageError{"-mode https speaks HTTP/1.1 only: -alpn must not offer h2"}
-		}
-		if !isSet(fs, "alpn") {
-			protos = []string{"http/1.1"}
-		}
+	warnings := tf.warnings(cfg.versions)
+	if verifySet && verifyMode == ssl.CertNone && *tf.cafile != "" {
+		warnings = append(warnings, "-cafile has no effect with -verify none: clients are not asked for a certificate")
 	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "sslctx serve: warning: %s\n", w)
+	}
+	cfg.verifyMode = verifyMode
+	if !verifySet && *tf.cafile != "" {
+		cfg.verifyMode = ssl.CertRequired
+	}
+	if verifySet && verifyMode != ssl.CertNone && *tf.cafile == "" {
+		return nil, usageError{"-verify " + *tf.verify + " needs -cafile"}
+	}
+	if cfg.alpn, err = serveALPN(fs, cfg.mode, *tf.alpn); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
 
-	c, err := ssl.NewContext(ssl.ProtocolTLSServer)
+// serveALPN is the ALPN protocols to accept: -alpn, and for HTTPS
+// http/1.1 unless -alpn says otherwise.
+func serveALPN(fs *flag.FlagSet, mode, alpn string) ([]string, error) {
+	protos := parseALPN(alpn)
+	if mode != "https" {
+		return protos, nil
+	}
+	if slices.Contains(protos, "h2") {
+		return nil, usageError{"-mode https speaks HTTP/1.1 only: -alpn must not offer h2"}
+	}
+	if !isSet(fs, "alpn") {
+		protos = []string{"http/1.1"}
+	}
+	return protos, nil
+}
+
+// newContext makes the server context the flags describe.
+func (cfg *serveConfig) newContext() (*ssl.Context, error) {
+	f := cfg.tls
+	return newContext(cfg.protocol, f.loadCertChain, f.applyCiphers, cfg.loadCAs,
+		func(c *ssl.Context) error { return c.SetVerifyMode(cfg.verifyMode) },
+		func(c *ssl.Context) error { return applyALPN(c, cfg.alpn) }, cfg.versions.apply)
+}
+
+// loadCAs loads -cafile, the CAs of client certificates.
+func (cfg *serveConfig) loadCAs(c *ssl.Context) error {
+	if *cfg.tls.cafile == "" {
+		return nil
+	}
+	return loadCAFlags(c, *cfg.tls.cafile, "")
+}
+
+// serve makes the context, listens and serves until a signal, or until
+// -n connections are done.
+func (cfg *serveConfig) serve(stdout io.Writer) error {
+	c, err := cfg.newContext()
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	if err := c.LoadCertChain(*certFile, *keyFile); err != nil {
-		return err
-	}
-	if err := cf.apply(c); err != nil {
-		return err
-	}
-	if *cafile != "" {
-		if err := c.LoadVerifyLocations(*cafile, ""); err != nil {
-			return err
-		}
-	}
-	if err := c.SetVerifyMode(verifyMode); err != nil {
-		return err
-	}
-	if len(protos) > 0 {
-		if err := c.SetALPNProtocols(protos); err != nil {
-			return err
-		}
-	}
-
 	// Signals are caught before the address is printed, so whoever reads it
 	// may signal at once.
 	sigc := make(chan os.Signal, 1)
 	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigc)
 
-	inner, err := net.Listen("tcp", *listen)
+	inner, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return err
 	}
+	timeout := *cfg.tls.timeout
 	out := &lineWriter{w: stdout}
-	l := &serveListener{Listener: ssl.NewListener(inner, c), limit: int64(*limit), timeout: *timeout, out: out}
+	l := &serveListener{Listener: ssl.NewListener(inner, c), limit: int64(cfg.limit), timeout: timeout, out: out}
 	defer l.Close()
 	out.printf("listening on %s", inner.Addr())
 
-	if *mode == "https" {
-		return serveHTTPS(l, sigc, out, *timeout)
+	if cfg.mode == "https" {
+		return serveHTTPS(l, sigc, out, timeout)
 	}
 	return serveEcho(l, sigc, out)
 }
@@ -346,7 +384,7 @@ func (c *handshakingConn) handshake() error {
 		}
 		c.err = err
 		if err != nil {
-			c.out.printf("%s: handshake failed: %s", c.RemoteAddr(), oneLine(err.Error()))
+			c.out.printf("%s: handshake failed: %s", c.RemoteAddr(), oneLine(withDetail(err).Error()))
 			return
 		}
 		c.out.printf("%s", describeConn(c.Socket))

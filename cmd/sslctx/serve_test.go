@@ -137,9 +137,10 @@ func TestServeUsage(t *testing.T) {
 
 	// What cannot be loaded or bound fails before serving.
 	code, out, stderr := runCLI("serve", "-cert", td("server-rsa.pem"), "-key", td("server-other.key"))
-	assert.Equal(t, 1, code)
+	assert.Equal(t, 2, code)
 	assert.Empty(t, out)
-	assert.Equal(t, "sslctx serve: [X509: KEY_VALUES_MISMATCH] key values mismatch\n", stderr)
+	assert.Equal(t, "sslctx serve: -key ../../testdata/server-other.key: [X509: KEY_VALUES_MISMATCH] key values mismatch:"+
+		" the key is not the key of the certificate in -cert ../../testdata/server-rsa.pem; give the key that belongs to it\n", stderr)
 	code, _, stderr = runCLI("serve", "-cert", td("server-rsa.pem"), "-key", td("server-rsa.key"), "-listen", "127.0.0.1:-1")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "invalid port")
