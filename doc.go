@@ -27,13 +27,13 @@
 // # Errors
 //
 // A failure in OpenSSL is an *Error with Python's SSLError fields: Code
-// (Python's errno), Library and Reason (OpenSSL's
-// mnemonics) and Message, plus VerifyCode and VerifyMessage when a
-// certificate did not verify. Its Queue is the whole OpenSSL error queue of
-// the call that failed, captured in the same C call on the thread that made
-// it. Bad arguments are ErrInvalidArgument, never a
-// panic; deadlines and a closed connection are the net package's errors
-// (a timeout's Timeout() is true, and the Socket stays usable).
+// (Python's errno), Library and Reason (OpenSSL's mnemonics) and Message,
+// plus VerifyCode and VerifyMessage when a certificate did not verify. Its
+// Queue is the whole OpenSSL error queue of the call that failed, captured
+// in the same C call on the thread that made it. Bad arguments are
+// ErrInvalidArgument, never a panic; deadlines and a closed connection are
+// the net package's errors (a timeout's Timeout() is true, and the Socket
+// stays usable).
 //
 // # Concurrency
 //
