@@ -134,6 +134,7 @@ func assertMatchesLikePython(t *testing.T, entryType string) {
 			case "CertificateError", "SSLCertVerificationError":
 				var ce *CertificateError
 				require.ErrorAs(t, err, &ce)
+				assertPythonClass(t, c.Error.Class, err)
 				assert.Equal(t, c.Error.Message, ce.Error())
 			default:
 				assert.ErrorIs(t, err, ErrInvalidArgument, "Python's %s", c.Error.Class)

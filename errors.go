@@ -75,7 +75,8 @@ type Error struct {
 	// Queue is OpenSSL's whole error queue at the failure, oldest first.
 	Queue []ErrorEntry
 
-	cause error // a Go-side cause (a file's errno), for errors.Is
+	cause error    // a Go-side cause (a file's errno), for errors.Is
+	class errClass // Python's subclass of SSLError, for errors.Is
 }
 
 // ErrorEntry is one entry of OpenSSL's error queue.
@@ -245,6 +246,7 @@ func operationError(ssl *openssl.SSL, r openssl.Result, hostname string) *Error 
 	default:
 		e.Code, e.Message = ErrorInvalidErrorCode, "Invalid error code"
 	}
+	e.class = operationClass(e, hasLast)
 	return e
 }
 

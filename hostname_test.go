@@ -31,6 +31,7 @@ func TestMatchHostname_MatchesPython(t *testing.T) {
 			if c.Error.Class == "SSLCertVerificationError" || c.Error.Class == "CertificateError" {
 				var ce *CertificateError
 				require.ErrorAs(t, err, &ce)
+				assertPythonClass(t, c.Error.Class, err)
 				assert.Equal(t, c.Error.Message, ce.Error())
 				return
 			}

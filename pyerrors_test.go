@@ -367,6 +367,7 @@ func assertLikePython(t *testing.T, want golden.Exception, err error, sameText b
 		return
 	}
 	require.Error(t, err, "Python raised %s: %s", want.Class, want.Message)
+	assertPythonClass(t, want.Class, err)
 	switch want.Class {
 	case "SSLError", "SSLCertVerificationError", "SSLEOFError", "SSLZeroReturnError", "SSLSyscallError":
 		var e *Error

@@ -42,6 +42,7 @@ type pyConnection struct {
 type endConfig struct {
 	protocol      Protocol
 	cert          string
+	certFile      string // instead of cert+".pem", with cert+".key"
 	cafile        string
 	capath        string
 	ciphers       string
@@ -57,7 +58,11 @@ func (e endConfig) context(t *testing.T) *Context {
 	c, err := NewContext(e.protocol)
 	require.NoError(t, err)
 	if e.cert != "" {
-		require.NoError(t, c.LoadCertChain(td(e.cert+".pem"), td(e.cert+".key")))
+		certFile := e.cert + ".pem"
+		if e.certFile != "" {
+			certFile = e.certFile
+		}
+		require.NoError(t, c.LoadCertChain(td(certFile), td(e.cert+".key")))
 	}
 	if e.cafile != "" || e.capath != "" {
 		f, d := e.cafile, e.capath

@@ -226,7 +226,7 @@ func (s *Socket) DoHandshake() error {
 		s.handshakeDone.Store(true)
 		return nil
 	case bio.Closed:
-		s.handshakeErr = &Error{Code: ErrorZeroReturn, Message: msgZeroReturn}
+		s.handshakeErr = zeroReturnError()
 	default:
 		s.handshakeErr = r.Err
 	}
@@ -334,7 +334,7 @@ func (s *Socket) Write(p []byte) (int, error) {
 			}
 			return total, r.Err
 		case bio.Closed:
-			return total, &Error{Code: ErrorZeroReturn, Message: msgZeroReturn}
+			return total, zeroReturnError()
 		}
 		p = p[r.N:]
 	}
