@@ -228,19 +228,18 @@ func operationError(ssl *openssl.SSL, r openssl.Result, hostname string) *Error 
 		e.Reason = last.ReasonName
 		e.Message = reasonMessage(last)
 	}
-	if w, ok := wantErrors[r.SSLError]; ok {
+	w, isWant := wantErrors[r.SSLError]
+	switch {
+	case isWant:
 		e.Code, e.Message = w.code, w.message
-		return e
-	}
-	switch r.SSLError {
-	case openssl.ErrorSyscall:
+	case r.SSLError == openssl.ErrorSyscall:
 		// Memory BIOs have no errno: an empty queue can only mean the
 		// transport ended, which Python reports as EOF.
 		e.Code = ErrorSyscall
 		if !hasLast {
 			e.Code, e.Message = ErrorEOF, msgEOF
 		}
-	case openssl.ErrorSSL:
+	case r.SSLError == openssl.ErrorSSL:
 		e.Code = ErrorSSL
 		classifySSLFailure(e, ssl, last, hasLast, hostname)
 	default:
