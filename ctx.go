@@ -398,7 +398,7 @@ func stagePath(stage openssl.CertKeyStage, certfile, keyfile string) string {
 func chainError(err error, path string, hadPassword bool) error {
 	var pe *openssl.PasswordError
 	if errors.As(err, &pe) {
-		var tl *openssl.ErrPasswordTooLong
+		var tl *openssl.PasswordTooLongError
 		if errors.As(pe.Err, &tl) {
 			return invalidArgument("password cannot be longer than %d bytes", tl.Max)
 		}

@@ -228,47 +228,66 @@ func operationError(ssl *openssl.SSL, r openssl.Result, hostname string) *Error 
 		e.Reason = last.ReasonName
 		e.Message = reasonMessage(last)
 	}
-	switch r.SSLError {
-	case openssl.ErrorZeroReturn:
-		e.Code, e.Message = ErrorZeroReturn, msgZeroReturn
-	case openssl.ErrorWantRead:
-		e.Code, e.Message = ErrorWantRead, "The operation did not complete (read)"
-	case openssl.ErrorWantWrite:
-		e.Code, e.Message = ErrorWantWrite, "The operation did not complete (write)"
-	case openssl.ErrorWantX509Lookup:
-		e.Code, e.Message = ErrorWantX509Lookup, "The operation did not complete (X509 lookup)"
-	case openssl.ErrorWantConnect:
-		e.Code, e.Message = ErrorWantConnect, "The operation did not complete (connect)"
-	case openssl.ErrorSyscall:
+	w, isWant := wantErrors[r.SSLError]
+	switch {
+	case isWant:
+		e.Code, e.Message = w.code, w.message
+	case r.SSLError == openssl.ErrorSyscall:
 		// Memory BIOs have no errno: an empty queue can only mean the
 		// transport ended, which Python reports as EOF.
 		e.Code = ErrorSyscall
 		if !hasLast {
 			e.Code, e.Message = ErrorEOF, msgEOF
 		}
-	case openssl.ErrorSSL:
+	case r.SSLError == openssl.ErrorSSL:
 		e.Code = ErrorSSL
-		switch {
-		case !hasLast:
-			e.Message = msgSSLFailure
-		case last.Lib == openssl.LibSSL && last.Reason == openssl.ReasonUnexpectedEOF:
-			e.Code, e.Message = ErrorEOF, msgEOF
-		case last.Lib == openssl.LibSSL && last.Reason == openssl.ReasonCertificateVerifyFailed:
-			e.VerifyCode = ssl.VerifyResult()
-			switch e.VerifyCode {
-			case openssl.VerifyHostnameMismatch:
-				e.VerifyMessage = "Hostname mismatch, certificate is not valid for '" + hostname + "'."
-			case openssl.VerifyIPAddressMismatch:
-				e.VerifyMessage = "IP address mismatch, certificate is not valid for '" + hostname + "'."
-			default:
-				e.VerifyMessage = openssl.VerifyErrorString(e.VerifyCode)
-			}
-		}
+		classifySSLFailure(e, ssl, last, hasLast, hostname)
 	default:
 		e.Code, e.Message = ErrorInvalidErrorCode, "Invalid error code"
 	}
 	e.class = operationClass(e, hasLast)
 	return e
+}
+
+// wantErrors are the outcomes of SSL_get_error that carry Python's fixed
+// words rather than the queue's.
+var wantErrors = map[int]struct {
+	code    ErrorCode
+	message string
+}{
+	openssl.ErrorZeroReturn:     {ErrorZeroReturn, msgZeroReturn},
+	openssl.ErrorWantRead:       {ErrorWantRead, "The operation did not complete (read)"},
+	openssl.ErrorWantWrite:      {ErrorWantWrite, "The operation did not complete (write)"},
+	openssl.ErrorWantX509Lookup: {ErrorWantX509Lookup, "The operation did not complete (X509 lookup)"},
+	openssl.ErrorWantConnect:    {ErrorWantConnect, "The operation did not complete (connect)"},
+}
+
+// classifySSLFailure refines an SSL_ERROR_SSL by its newest queue entry:
+// none at all, OpenSSL 3's unexpected EOF (Python's SSLEOFError), or a
+// failed verification with the verify result.
+func classifySSLFailure(e *Error, ssl *openssl.SSL, last openssl.ErrorEntry, hasLast bool, hostname string) {
+	switch {
+	case !hasLast:
+		e.Message = msgSSLFailure
+	case last.Lib == openssl.LibSSL && last.Reason == openssl.ReasonUnexpectedEOF:
+		e.Code, e.Message = ErrorEOF, msgEOF
+	case last.Lib == openssl.LibSSL && last.Reason == openssl.ReasonCertificateVerifyFailed:
+		e.VerifyCode = ssl.VerifyResult()
+		e.VerifyMessage = verifyMessage(e.VerifyCode, hostname)
+	}
+}
+
+// verifyMessage is Python's verify_message: its own words for a name or
+// address mismatch, OpenSSL's for the rest.
+func verifyMessage(code int, hostname string) string {
+	switch code {
+	case openssl.VerifyHostnameMismatch:
+		return "Hostname mismatch, certificate is not valid for '" + hostname + "'."
+	case openssl.VerifyIPAddressMismatch:
+		return "IP address mismatch, certificate is not valid for '" + hostname + "'."
+	default:
+		return openssl.VerifyErrorString(code)
+	}
 }
 
 // IsCertificateVerificationError reports whether err is a failed

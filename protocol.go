@@ -69,9 +69,9 @@ func (p Protocol) method() (m openssl.Method, ok bool) {
 	case ProtocolTLSv1:
 		return openssl.MethodTLSv1, openssl.HasTLSv1
 	case ProtocolTLSv1_1:
-		return openssl.MethodTLSv1_1, openssl.HasTLSv11
+		return openssl.MethodTLSv1_1, openssl.HasTLSv1_1
 	case ProtocolTLSv1_2:
-		return openssl.MethodTLSv1_2, openssl.HasTLSv12
+		return openssl.MethodTLSv1_2, openssl.HasTLSv1_2
 	}
 	return 0, false
 }

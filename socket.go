@@ -16,6 +16,19 @@ import (
 	"github.com/sslctx/ssl/openssl"
 )
 
+// Lock order. A goroutine takes these locks only in this order, and
+// never holds one across a wait for the peer except as noted:
+//
+//	Socket.handshakeMu → Socket.readMu | Socket.writeMu → bio's locks → Context.mu (read)
+//
+// handshakeMu is released before Read or Write takes readMu or writeMu, and
+// readMu and writeMu are never held together, so a Read blocked on the peer
+// never holds up a Write. The bio.Conn's readMu, writeMu and mu are ordered
+// as internal/bio/conn.go says. Context.mu is taken, for reading only, inside
+// an engine operation (sslEngine) under bio's mu, and by SharedCiphers
+// under the same; no Context setter takes a Socket's or bio's lock, so a
+// setter waits at most for TLS operations in C, never for the network.
+
 // writeChunk is the plaintext one Write hands the pump at once: four full
 // records, encrypted under one lock (a C call per record, see bio's
 // opChunk) and sent in one network write. bio's large output buffer is
@@ -78,41 +91,67 @@ func (c *Context) WrapSocket(conn net.Conn, opts ...WrapOption) (*Socket, error)
 	return c.wrap(conn, cfg)
 }
 
+// wrap runs Python's wrap_socket in phases: validate the arguments, build
+// the SSL, then run the handshake when asked to.
 func (c *Context) wrap(conn net.Conn, cfg wrapConfig) (*Socket, error) {
+	hostname, err := c.validateWrap(conn, cfg)
+	if err != nil {
+		return nil, err
+	}
+	ssl, err := c.buildSSL(cfg, hostname)
+	if err != nil {
+		return nil, err
+	}
+	s := &Socket{ctx: c, nc: conn, serverSide: cfg.serverSide, hostname: hostname, suppress: cfg.suppressRagged}
+	s.conn = bio.New(conn, &sslEngine{ssl: ssl, hostname: hostname, settings: &c.mu})
+	if cfg.handshakeOnWrap {
+		if err := s.DoHandshake(); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// validateWrap makes Python's checks of wrap_socket's arguments, in its
+// order, and returns the server hostname as it goes on the wire.
+func (c *Context) validateWrap(conn net.Conn, cfg wrapConfig) (string, error) {
 	if conn == nil {
-		return nil, invalidArgument("nil connection")
+		return "", invalidArgument("nil connection")
 	}
 	if cfg.serverSide && cfg.hostnameSet {
-		return nil, invalidArgument("server_hostname can only be specified in client mode")
+		return "", invalidArgument("server_hostname can only be specified in client mode")
 	}
-	if cfg.session != nil {
-		// Python's checks, in its order: wrap_socket's own, then the
-		// session setter's. A session is bound to the SSL_CTX that made it.
-		if cfg.serverSide {
-			return nil, invalidArgument("session can only be specified in client mode")
-		}
-		if cfg.session.ctx != c {
-			return nil, invalidArgument("Session refers to a different SSLContext.")
-		}
+	// wrap_socket's own session check, then the session setter's: a
+	// session is bound to the SSL_CTX that made it.
+	if cfg.session != nil && cfg.serverSide {
+		return "", invalidArgument("session can only be specified in client mode")
+	}
+	if cfg.session != nil && cfg.session.ctx != c {
+		return "", invalidArgument("Session refers to a different SSLContext.")
 	}
 	switch {
 	case c.protocol == ProtocolTLSServer && !cfg.serverSide:
-		return nil, messageError("Cannot create a client socket with a PROTOCOL_TLS_SERVER context", nil)
+		return "", messageError("Cannot create a client socket with a PROTOCOL_TLS_SERVER context", nil)
 	case c.protocol == ProtocolTLSClient && cfg.serverSide:
-		return nil, messageError("Cannot create a server socket with a PROTOCOL_TLS_CLIENT context", nil)
+		return "", messageError("Cannot create a server socket with a PROTOCOL_TLS_CLIENT context", nil)
 	}
-	hostname := ""
-	if cfg.hostnameSet {
-		var err error
-		if hostname, err = encodeHostname(cfg.hostname); err != nil {
-			return nil, err
-		}
-		if hostname == "" || hostname[0] == '.' {
-			return nil, invalidArgument("server_hostname cannot be an empty string or start with a leading dot.")
-		}
+	if !cfg.hostnameSet {
+		return "", nil
 	}
+	hostname, err := encodeHostname(cfg.hostname)
+	if err != nil {
+		return "", err
+	}
+	if hostname == "" || hostname[0] == '.' {
+		return "", invalidArgument("server_hostname cannot be an empty string or start with a leading dot.")
+	}
+	return hostname, nil
+}
 
-	s := &Socket{ctx: c, nc: conn, serverSide: cfg.serverSide, hostname: hostname, suppress: cfg.suppressRagged}
+// buildSSL makes the SSL from the context's current settings (under its read
+// lock), with its hostname and session.
+func (c *Context) buildSSL(cfg wrapConfig, hostname string) (*openssl.SSL, error) {
 	var ssl *openssl.SSL
 	err := c.read(func(oc *openssl.Ctx) error {
 		if c.checkHostname && !cfg.serverSide && hostname == "" {
@@ -122,14 +161,9 @@ func (c *Context) wrap(conn net.Conn, cfg wrapConfig) (*Socket, error) {
 		if ssl, err = oc.NewSSL(cfg.serverSide); err != nil {
 			return openSSLError(err)
 		}
-		if hostname != "" {
-			if _, err := ssl.SetHostname(hostname, c.checkHostname); err != nil {
-				ssl.Free()
-				if errors.Is(err, openssl.ErrNULByte) {
-					return invalidArgument("server_hostname must not contain a NUL byte")
-				}
-				return openSSLError(err)
-			}
+		if err := setHostname(ssl, hostname, c.checkHostname); err != nil {
+			ssl.Free()
+			return err
 		}
 		return nil
 	})
@@ -142,14 +176,23 @@ func (c *Context) wrap(conn net.Conn, cfg wrapConfig) (*Socket, error) {
 			return nil, openSSLError(err)
 		}
 	}
-	s.conn = bio.New(conn, &sslEngine{ssl: ssl, hostname: hostname, settings: &c.mu})
-	if cfg.handshakeOnWrap {
-		if err := s.DoHandshake(); err != nil {
-			s.Close()
-			return nil, err
-		}
+	return ssl, nil
+}
+
+// setHostname gives ssl its SNI and, with check, the name to verify; ""
+// sets neither.
+func setHostname(ssl *openssl.SSL, hostname string, check bool) error {
+	if hostname == "" {
+		return nil
 	}
-	return s, nil
+	_, err := ssl.SetHostname(hostname, check)
+	if errors.Is(err, openssl.ErrNULByte) {
+		return invalidArgument("server_hostname must not contain a NUL byte")
+	}
+	if err != nil {
+		return openSSLError(err)
+	}
+	return nil
 }
 
 // DoHandshake performs the TLS handshake now (Python's do_handshake, over

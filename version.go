@@ -43,9 +43,9 @@ var (
 	HasSSLv2   = openssl.HasSSLv2
 	HasSSLv3   = openssl.HasSSLv3
 	HasTLSv1   = openssl.HasTLSv1
-	HasTLSv1_1 = openssl.HasTLSv11
-	HasTLSv1_2 = openssl.HasTLSv12
-	HasTLSv1_3 = openssl.HasTLSv13
+	HasTLSv1_1 = openssl.HasTLSv1_1
+	HasTLSv1_2 = openssl.HasTLSv1_2
+	HasTLSv1_3 = openssl.HasTLSv1_3
 )
 
 // RANDStatus reports whether OpenSSL's random generator is seeded well

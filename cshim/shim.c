@@ -53,6 +53,11 @@ static void shim_capture(shim_errq *q)
 			strncpy(e->file, file, SHIM_ERR_FILE_MAX - 1);
 			e->file[SHIM_ERR_FILE_MAX - 1] = '\0';
 		}
+		e->func[0] = '\0';
+		if (func != NULL) {
+			strncpy(e->func, func, SHIM_ERR_FUNC_MAX - 1);
+			e->func[SHIM_ERR_FUNC_MAX - 1] = '\0';
+		}
 		e->data[0] = '\0';
 		if (data != NULL && (flags & ERR_TXT_STRING)) {
 			strncpy(e->data, data, SHIM_ERR_DATA_MAX - 1);
@@ -947,7 +952,8 @@ fail:
 	return NULL;
 }
 
-int shim_ssl_set_hostname(SSL *ssl, const char *name, int check, int *is_ip, shim_errq *q)
+int shim_ssl_set_hostname(SSL *ssl, const char *name, int check, int *is_ip, int *failed,
+                          shim_errq *q)
 {
 	ASN1_OCTET_STRING *ip;
 	int r = 1;
@@ -956,17 +962,19 @@ int shim_ssl_set_hostname(SSL *ssl, const char *name, int check, int *is_ip, shi
 	ip = a2i_IPADDRESS(name);
 	ERR_clear_error();
 	*is_ip = ip != NULL;
-	if (ip == NULL && !SSL_set_tlsext_host_name(ssl, name))
-		r = 0;
-	if (r && check) {
-		X509_VERIFY_PARAM *param = SSL_get0_param(ssl);
-
-		if (ip == NULL)
-			r = X509_VERIFY_PARAM_set1_host(param, name, strlen(name));
-		else
-			r = X509_VERIFY_PARAM_set1_ip(param, ASN1_STRING_get0_data(ip),
-			                              (size_t)ASN1_STRING_length(ip));
+	*failed = 0;
+	if (ip == NULL && !SSL_set_tlsext_host_name(ssl, name)) {
+		*failed = SHIM_HOSTNAME_SNI;
+	} else if (check && ip == NULL) {
+		if (!X509_VERIFY_PARAM_set1_host(SSL_get0_param(ssl), name, strlen(name)))
+			*failed = SHIM_HOSTNAME_HOST;
+	} else if (check) {
+		if (!X509_VERIFY_PARAM_set1_ip(SSL_get0_param(ssl), ASN1_STRING_get0_data(ip),
+		                               (size_t)ASN1_STRING_length(ip)))
+			*failed = SHIM_HOSTNAME_IP;
 	}
+	if (*failed != 0)
+		r = 0;
 	ASN1_OCTET_STRING_free(ip);
 	shim_capture(q);
 	return r;
@@ -982,12 +990,13 @@ int shim_ssl_set_session(SSL *ssl, SSL_SESSION *sess, shim_errq *q)
 	return r;
 }
 
-void shim_ssl_io(SSL *ssl, int op, const unsigned char *in, size_t in_len, int eof,
-                 unsigned char *buf, size_t buf_len,
-                 unsigned char *out, size_t out_cap, shim_io *r)
-{
-	shim_pipe *p = BIO_get_data(SSL_get_rbio(ssl));
+/* shim_ssl_io's phases, in order: lend the pipe the caller's buffers, replay
+ * a stashed failure or run the operation, capture its error queue, and give
+ * the buffers back with what was done. */
 
+static void io_lend(shim_pipe *p, const unsigned char *in, size_t in_len, int eof,
+                    unsigned char *out, size_t out_cap, shim_io *r)
+{
 	r->ret = 1;
 	r->ssl_error = SSL_ERROR_NONE;
 	r->n = 0;
@@ -1001,56 +1010,68 @@ void shim_ssl_io(SSL *ssl, int op, const unsigned char *in, size_t in_len, int e
 	p->out_cap = out_cap;
 	p->out_len = 0;
 	pipe_drain(p);
-	/* A failure met after data a read returned is the next read's to
-	 * report: one record at a time, as CPython reads, that read would have
-	 * met it. The SSL is broken already, so whatever runs before it fails
-	 * too, with a copy of the same reason; asked itself, OpenSSL would only
-	 * say it is in its error state (no reason at all, which reads as a
-	 * ragged EOF), and taking the stash would leave the read that. */
-	if (op != SHIM_OP_NONE && p->stash != NULL) {
-		r->ret = p->stash_ret;
-		r->ssl_error = p->stash_error;
-		if (op == SHIM_OP_READ) {
-			r->errq = (uintptr_t)p->stash;
-			p->stash = NULL;
-		} else {
-			r->errq = (uintptr_t)OPENSSL_memdup(p->stash, sizeof(*p->stash));
-		}
-		goto done;
+}
+
+/* A failure met after data a read returned is the next read's to report:
+ * one record at a time, as CPython reads, that read would have met it. The
+ * SSL is broken already, so whatever runs before it fails too, with a copy
+ * of the same reason; asked itself, OpenSSL would only say it is in its
+ * error state (no reason at all, which reads as a ragged EOF), and taking
+ * the stash would leave the read that. Returns 0 when there is none. */
+static int io_replay_stash(shim_pipe *p, int op, shim_io *r)
+{
+	if (op == SHIM_OP_NONE || p->stash == NULL)
+		return 0;
+	r->ret = p->stash_ret;
+	r->ssl_error = p->stash_error;
+	if (op == SHIM_OP_READ) {
+		r->errq = (uintptr_t)p->stash;
+		p->stash = NULL;
+	} else {
+		r->errq = (uintptr_t)OPENSSL_memdup(p->stash, sizeof(*p->stash));
 	}
-	shim_begin();
-	refused_cipher = NULL;
+	return 1;
+}
+
+/* SSL_read_ex, then the records that wait whole in the input in the same
+ * call: one crossing for many small records. A failure after data is
+ * stashed for the next read. */
+static void io_read(SSL *ssl, shim_pipe *p, unsigned char *buf, size_t buf_len, shim_io *r)
+{
+	r->ret = SSL_read_ex(ssl, buf, buf_len, &r->n);
+	while (r->ret == 1 && r->n < buf_len && pipe_has_record(p)) {
+		size_t more = 0;
+		int ret = SSL_read_ex(ssl, buf + r->n, buf_len - r->n, &more);
+		int err;
+
+		if (ret == 1) {
+			r->n += more;
+			continue;
+		}
+		err = SSL_get_error(ssl, ret);
+		if (err == SSL_ERROR_SSL || err == SSL_ERROR_SYSCALL) {
+			p->stash = OPENSSL_zalloc(sizeof(*p->stash));
+			if (p->stash != NULL) {
+				shim_capture(p->stash);
+				p->stash_ret = ret;
+				p->stash_error = err;
+			}
+		}
+		/* close_notify is met again by the next read; wanting more input
+		 * is no news to a read that has data. */
+		ERR_clear_error();
+		break;
+	}
+}
+
+static void io_run(SSL *ssl, shim_pipe *p, int op, unsigned char *buf, size_t buf_len, shim_io *r)
+{
 	switch (op) {
 	case SHIM_OP_HANDSHAKE:
 		r->ret = SSL_do_handshake(ssl);
 		break;
 	case SHIM_OP_READ:
-		r->ret = SSL_read_ex(ssl, buf, buf_len, &r->n);
-		/* Records that wait whole in the input are read in the same
-		 * call: one crossing for many small records. */
-		while (r->ret == 1 && r->n < buf_len && pipe_has_record(p)) {
-			size_t more = 0;
-			int ret = SSL_read_ex(ssl, buf + r->n, buf_len - r->n, &more);
-			int err;
-
-			if (ret == 1) {
-				r->n += more;
-				continue;
-			}
-			err = SSL_get_error(ssl, ret);
-			if (err == SSL_ERROR_SSL || err == SSL_ERROR_SYSCALL) {
-				p->stash = OPENSSL_zalloc(sizeof(*p->stash));
-				if (p->stash != NULL) {
-					shim_capture(p->stash);
-					p->stash_ret = ret;
-					p->stash_error = err;
-				}
-			}
-			/* close_notify is met again by the next read; wanting more
-			 * input is no news to a read that has data. */
-			ERR_clear_error();
-			break;
-		}
+		io_read(ssl, p, buf, buf_len, r);
 		break;
 	case SHIM_OP_WRITE:
 		r->ret = SSL_write_ex(ssl, buf, buf_len, &r->n);
@@ -1065,22 +1086,27 @@ void shim_ssl_io(SSL *ssl, int op, const unsigned char *in, size_t in_len, int e
 	 * progress, not failure, and SSL_get_error must not be asked about it. */
 	if (op != SHIM_OP_NONE && (r->ret < 0 || (r->ret == 0 && op != SHIM_OP_SHUTDOWN)))
 		r->ssl_error = SSL_get_error(ssl, r->ret);
-	if (refused_cipher != NULL && r->ssl_error == SSL_ERROR_SSL)
-		raise_refused_cipher();
-	refused_cipher = NULL;
-	/* Errors left behind by a call that succeeded are no one's: the next
-	 * call clears them. */
-	if (r->ssl_error == SSL_ERROR_SYSCALL || r->ssl_error == SSL_ERROR_SSL) {
-		shim_errq *q = OPENSSL_zalloc(sizeof(*q));
+}
 
-		if (q != NULL) {
-			shim_capture(q);
-			r->errq = (uintptr_t)q;
-		} else {
-			ERR_clear_error();
-		}
+/* Errors left behind by a call that succeeded are no one's: the next call
+ * clears them. */
+static void io_capture(shim_io *r)
+{
+	shim_errq *q;
+
+	if (r->ssl_error != SSL_ERROR_SYSCALL && r->ssl_error != SSL_ERROR_SSL)
+		return;
+	q = OPENSSL_zalloc(sizeof(*q));
+	if (q == NULL) {
+		ERR_clear_error();
+		return;
 	}
-done:
+	shim_capture(q);
+	r->errq = (uintptr_t)q;
+}
+
+static void io_return(SSL *ssl, shim_pipe *p, shim_io *r)
+{
 	pipe_drain(p);
 	r->in_used = p->in_used;
 	r->out_len = p->out_len;
@@ -1093,6 +1119,25 @@ done:
 	p->in_len = p->in_used = 0;
 	p->out = NULL;
 	p->out_cap = p->out_len = 0;
+}
+
+void shim_ssl_io(SSL *ssl, int op, const unsigned char *in, size_t in_len, int eof,
+                 unsigned char *buf, size_t buf_len,
+                 unsigned char *out, size_t out_cap, shim_io *r)
+{
+	shim_pipe *p = BIO_get_data(SSL_get_rbio(ssl));
+
+	io_lend(p, in, in_len, eof, out, out_cap, r);
+	if (!io_replay_stash(p, op, r)) {
+		shim_begin();
+		refused_cipher = NULL;
+		io_run(ssl, p, op, buf, buf_len, r);
+		if (refused_cipher != NULL && r->ssl_error == SSL_ERROR_SSL)
+			raise_refused_cipher();
+		refused_cipher = NULL;
+		io_capture(r);
+	}
+	io_return(ssl, p, r);
 }
 
 shim_errq *shim_io_take_errq(shim_io *r)

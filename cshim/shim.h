@@ -67,13 +67,16 @@
 #endif
 
 #if OPENSSL_VERSION_NUMBER < 0x30000000L
-/* 3.0 renamed these two, with the same meaning; 1.1.1's error queue keeps
- * no function name. */
+/* 3.0 renamed these two, with the same meaning. 1.1.1's queue keeps a
+ * function code in each entry instead of a name: its string table names it
+ * (NULL for a code the table lacks). */
 static inline unsigned long ERR_get_error_all(const char **file, int *line, const char **func,
                                               const char **data, int *flags)
 {
-	*func = NULL;
-	return ERR_get_error_line_data(file, line, data, flags);
+	unsigned long code = ERR_get_error_line_data(file, line, data, flags);
+
+	*func = code != 0 ? ERR_func_error_string(code) : NULL;
+	return code;
 }
 
 static inline X509 *SSL_get1_peer_certificate(const SSL *s)
@@ -101,6 +104,7 @@ static inline int ERR_GET_REASON(unsigned long e)
 #define SHIM_ERR_DATA_MAX 256
 
 #define SHIM_ERR_FILE_MAX 64
+#define SHIM_ERR_FUNC_MAX 64
 
 /* Copied, not pointed to: a pointer field would make cgo scan this struct,
  * which every SSL operation passes, on every call. */
@@ -108,6 +112,7 @@ typedef struct {
 	unsigned long code;
 	int line;
 	char file[SHIM_ERR_FILE_MAX];
+	char func[SHIM_ERR_FUNC_MAX]; /* the function that raised the entry, "" when unknown */
 	char data[SHIM_ERR_DATA_MAX];
 } shim_err_entry;
 
@@ -187,8 +192,15 @@ int shim_ctx_security_level(SSL_CTX *ctx);
 SSL *shim_ssl_new(SSL_CTX *ctx, int server, shim_errq *q);
 /* Python's _ssl_configure_hostname: SNI unless name is an IP literal, and, when
  * check is set, the name (or address) the peer's certificate must match.
- * *is_ip tells which it was. */
-int shim_ssl_set_hostname(SSL *ssl, const char *name, int check, int *is_ip, shim_errq *q);
+ * *is_ip tells which it was; on failure *failed names the call that failed,
+ * since the last two leave no error queue to say so. */
+enum {
+	SHIM_HOSTNAME_SNI = 1,  /* SSL_set_tlsext_host_name */
+	SHIM_HOSTNAME_HOST,     /* X509_VERIFY_PARAM_set1_host */
+	SHIM_HOSTNAME_IP,       /* X509_VERIFY_PARAM_set1_ip */
+};
+int shim_ssl_set_hostname(SSL *ssl, const char *name, int check, int *is_ip, int *failed,
+                          shim_errq *q);
 int shim_ssl_set_session(SSL *ssl, SSL_SESSION *sess, shim_errq *q);
 
 enum {

@@ -35,11 +35,11 @@ const (
 
 // Protocol version wire values (SSL3_VERSION, TLS1_VERSION, ...).
 const (
-	SSL3Version  = int(C.SSL3_VERSION)
-	TLS1Version  = int(C.TLS1_VERSION)
-	TLS11Version = int(C.TLS1_1_VERSION)
-	TLS12Version = int(C.TLS1_2_VERSION)
-	TLS13Version = int(C.TLS1_3_VERSION)
+	SSLv3Version   = int(C.SSL3_VERSION)
+	TLSv1Version   = int(C.TLS1_VERSION)
+	TLSv1_1Version = int(C.TLS1_1_VERSION)
+	TLSv1_2Version = int(C.TLS1_2_VERSION)
+	TLSv1_3Version = int(C.TLS1_3_VERSION)
 )
 
 // SSL_get_error results.

@@ -33,36 +33,26 @@ const (
 
 // Ctx owns an SSL_CTX. Its methods are not safe for concurrent use with
 // each other: the caller serialises them (the root package's Context does).
-type Ctx struct {
-	p       *C.SSL_CTX
-	cleanup runtime.Cleanup
-}
+type Ctx struct{ owned[*C.SSL_CTX] }
 
 // NewCtx creates an SSL_CTX (SSL_CTX_new) with a session id context and
 // SSL_MODE_RELEASE_BUFFERS, as Python's SSLContext does.
 func NewCtx(m Method) (*Ctx, error) {
-	q := getErrq()
-	defer putErrq(q)
-	p := C.shim_ctx_new(C.int(m), q)
-	if p == nil {
-		return nil, newError("SSL_CTX_new", q)
+	p, err := checkPtr("SSL_CTX_new", nil, func(q *C.shim_errq) *C.SSL_CTX {
+		return C.shim_ctx_new(C.int(m), q)
+	})
+	if err != nil {
+		return nil, err
 	}
-	c := &Ctx{p: p}
-	c.cleanup = runtime.AddCleanup(c, func(p *C.SSL_CTX) { C.shim_ctx_free(p) }, p)
+	c := &Ctx{}
+	own(c, &c.owned, p, func(p *C.SSL_CTX) { C.shim_ctx_free(p) })
 	return c, nil
 }
 
 // Free drops this Ctx's reference to the SSL_CTX (SSL_CTX_free). SSL objects
 // made from it hold their own references and keep working. Free is
 // idempotent; the Ctx must not be used afterwards.
-func (c *Ctx) Free() {
-	if c.p == nil {
-		return
-	}
-	c.cleanup.Stop()
-	C.shim_ctx_free(c.p)
-	c.p = nil
-}
+func (c *Ctx) Free() { c.release() }
 
 // Options returns SSL_CTX_get_options.
 func (c *Ctx) Options() uint64 {
@@ -104,14 +94,9 @@ func (c *Ctx) SetCipherList(spec string) error {
 	if err != nil {
 		return err
 	}
-	q := getErrq()
-	defer putErrq(q)
-	r := C.shim_ctx_set_cipher_list(c.p, charPtr(s), q)
-	runtime.KeepAlive(c)
-	if r != 1 {
-		return newError("SSL_CTX_set_cipher_list", q)
-	}
-	return nil
+	return check("SSL_CTX_set_cipher_list", c, func(q *C.shim_errq) C.int {
+		return C.shim_ctx_set_cipher_list(c.p, charPtr(s), q)
+	})
 }
 
 // SetCiphersuites calls SSL_CTX_set_ciphersuites (TLS 1.3).
@@ -120,14 +105,9 @@ func (c *Ctx) SetCiphersuites(spec string) error {
 	if err != nil {
 		return err
 	}
-	q := getErrq()
-	defer putErrq(q)
-	r := C.shim_ctx_set_ciphersuites(c.p, charPtr(s), q)
-	runtime.KeepAlive(c)
-	if r != 1 {
-		return newError("SSL_CTX_set_ciphersuites", q)
-	}
-	return nil
+	return check("SSL_CTX_set_ciphersuites", c, func(q *C.shim_errq) C.int {
+		return C.shim_ctx_set_ciphersuites(c.p, charPtr(s), q)
+	})
 }
 
 // SetMinProtoVersion calls SSL_CTX_set_min_proto_version; 0 means the lowest
@@ -142,18 +122,13 @@ func (c *Ctx) setProtoVersion(max bool, v int) error {
 	if v < math.MinInt32 || v > math.MaxInt32 {
 		return ErrOutOfRange
 	}
-	q := getErrq()
-	defer putErrq(q)
-	r := C.shim_ctx_set_proto_version(c.p, cBool(max), C.int(v), q)
-	runtime.KeepAlive(c)
-	if r != 1 {
-		fn := "SSL_CTX_set_min_proto_version"
-		if max {
-			fn = "SSL_CTX_set_max_proto_version"
-		}
-		return newError(fn, q)
+	fn := "SSL_CTX_set_min_proto_version"
+	if max {
+		fn = "SSL_CTX_set_max_proto_version"
 	}
-	return nil
+	return check(fn, c, func(q *C.shim_errq) C.int {
+		return C.shim_ctx_set_proto_version(c.p, cBool(max), C.int(v), q)
+	})
 }
 
 // MinProtoVersion returns SSL_CTX_get_min_proto_version (0: no bound).
@@ -225,10 +200,7 @@ func (c *Ctx) loadWithPassword(fn, path string, pw PasswordFunc,
 // CertKey is a certificate, its chain and a private key read from PEM
 // files apart from any Ctx, so that a PasswordFunc runs while the caller
 // holds no lock of its own: Ctx.UseCertKey installs it later.
-type CertKey struct {
-	p       *C.shim_cert_key
-	cleanup runtime.Cleanup
-}
+type CertKey struct{ owned[*C.shim_cert_key] }
 
 // CertKeyStage tells which half of a certificate and key failed.
 type CertKeyStage int
@@ -274,51 +246,39 @@ func LoadCertKey(certfile, keyfile string, level int, pw PasswordFunc) (*CertKey
 		}
 		return nil, CertKeyStage(stage), newError(fn, q)
 	}
-	ck := &CertKey{p: p}
-	ck.cleanup = runtime.AddCleanup(ck, func(p *C.shim_cert_key) { C.shim_cert_key_free(p) }, p)
+	ck := &CertKey{}
+	own(ck, &ck.owned, p, func(p *C.shim_cert_key) { C.shim_cert_key_free(p) })
 	return ck, 0, nil
 }
 
 // Free releases the certificate and key; idempotent.
-func (ck *CertKey) Free() {
-	if ck.p == nil {
-		return
-	}
-	ck.cleanup.Stop()
-	C.shim_cert_key_free(ck.p)
-	ck.p = nil
-}
+func (ck *CertKey) Free() { ck.release() }
 
 // UseCertKey installs ck as the Ctx's certificate, chain and key
 // (SSL_CTX_use_certificate, SSL_CTX_set1_chain, SSL_CTX_use_PrivateKey),
 // which take their own references.
 func (c *Ctx) UseCertKey(ck *CertKey) (CertKeyStage, error) {
-	q := getErrq()
-	defer putErrq(q)
 	var stage C.int
-	r := C.shim_ctx_use_cert_key(c.p, ck.p, &stage, q)
-	runtime.KeepAlive(c)
-	runtime.KeepAlive(ck)
-	if r != 1 {
-		fn := "SSL_CTX_use_certificate"
-		if CertKeyStage(stage) == StageKey {
-			fn = "SSL_CTX_use_PrivateKey"
-		}
-		return CertKeyStage(stage), newError(fn, q)
+	err := check("", []any{c, ck}, func(q *C.shim_errq) C.int {
+		return C.shim_ctx_use_cert_key(c.p, ck.p, &stage, q)
+	})
+	if err == nil {
+		return 0, nil
 	}
-	return 0, nil
+	if e := err.(*Error); e.Func == "" {
+		e.Func = "SSL_CTX_use_certificate"
+		if CertKeyStage(stage) == StageKey {
+			e.Func = "SSL_CTX_use_PrivateKey"
+		}
+	}
+	return CertKeyStage(stage), err
 }
 
 // CheckPrivateKey calls SSL_CTX_check_private_key.
 func (c *Ctx) CheckPrivateKey() error {
-	q := getErrq()
-	defer putErrq(q)
-	r := C.shim_ctx_check_private_key(c.p, q)
-	runtime.KeepAlive(c)
-	if r != 1 {
-		return newError("SSL_CTX_check_private_key", q)
-	}
-	return nil
+	return check("SSL_CTX_check_private_key", c, func(q *C.shim_errq) C.int {
+		return C.shim_ctx_check_private_key(c.p, q)
+	})
 }
 
 // LoadVerifyLocations calls SSL_CTX_load_verify_locations; "" stands for NULL.
@@ -331,14 +291,9 @@ func (c *Ctx) LoadVerifyLocations(file, dir string) error {
 	if err != nil {
 		return err
 	}
-	q := getErrq()
-	defer putErrq(q)
-	r := C.shim_ctx_load_verify_locations(c.p, charPtr(f), charPtr(d), q)
-	runtime.KeepAlive(c)
-	if r != 1 {
-		return newError("SSL_CTX_load_verify_locations", q)
-	}
-	return nil
+	return check("SSL_CTX_load_verify_locations", c, func(q *C.shim_errq) C.int {
+		return C.shim_ctx_load_verify_locations(c.p, charPtr(f), charPtr(d), q)
+	})
 }
 
 // AddCAData adds every certificate of data (PEM_read_bio_X509 or d2i_X509_bio
@@ -346,27 +301,22 @@ func (c *Ctx) LoadVerifyLocations(file, dir string) error {
 // cadata does. It returns how many were read; the end of the input is not an
 // error, but nothing read is.
 func (c *Ctx) AddCAData(data []byte, pem bool) (int, error) {
-	q := getErrq()
-	defer putErrq(q)
 	var loaded C.int
-	r := C.shim_ctx_add_ca_data(c.p, unsafe.Pointer(bytePtr(data)), C.size_t(len(data)), cBool(pem), &loaded, q)
-	runtime.KeepAlive(c)
-	if r != 1 {
-		return int(loaded), newError("X509_STORE_add_cert", q)
+	call := "d2i_X509_bio"
+	if pem {
+		call = "PEM_read_bio_X509"
 	}
-	return int(loaded), nil
+	err := check(call, []any{c, data}, func(q *C.shim_errq) C.int {
+		return C.shim_ctx_add_ca_data(c.p, unsafe.Pointer(bytePtr(data)), C.size_t(len(data)), cBool(pem), &loaded, q)
+	})
+	return int(loaded), err
 }
 
 // SetDefaultVerifyPaths calls SSL_CTX_set_default_verify_paths.
 func (c *Ctx) SetDefaultVerifyPaths() error {
-	q := getErrq()
-	defer putErrq(q)
-	r := C.shim_ctx_set_default_verify_paths(c.p, q)
-	runtime.KeepAlive(c)
-	if r != 1 {
-		return newError("SSL_CTX_set_default_verify_paths", q)
-	}
-	return nil
+	return check("SSL_CTX_set_default_verify_paths", c, func(q *C.shim_errq) C.int {
+		return C.shim_ctx_set_default_verify_paths(c.p, q)
+	})
 }
 
 // LoadDHParams reads PEM Diffie-Hellman parameters (PEM_read_DHparams) and
@@ -377,15 +327,11 @@ func (c *Ctx) LoadDHParams(path string) (opened bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	q := getErrq()
-	defer putErrq(q)
 	var op C.int
-	r := C.shim_ctx_load_dh_params(c.p, charPtr(p), &op, q)
-	runtime.KeepAlive(c)
-	if r != 1 {
-		return op != 0, newError("PEM_read_DHparams", q)
-	}
-	return true, nil
+	err = check("PEM_read_DHparams", c, func(q *C.shim_errq) C.int {
+		return C.shim_ctx_load_dh_params(c.p, charPtr(p), &op, q)
+	})
+	return err == nil || op != 0, err
 }
 
 // SetECDHCurve limits the key-exchange groups to the curve with OpenSSL's
@@ -396,29 +342,20 @@ func (c *Ctx) SetECDHCurve(name string) (known bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	q := getErrq()
-	defer putErrq(q)
 	var k C.int
-	r := C.shim_ctx_set_ecdh_curve(c.p, charPtr(n), &k, q)
-	runtime.KeepAlive(c)
-	if r != 1 {
-		return k != 0, newError("SSL_CTX_set1_groups", q)
-	}
-	return true, nil
+	err = check("SSL_CTX_set1_groups", c, func(q *C.shim_errq) C.int {
+		return C.shim_ctx_set_ecdh_curve(c.p, charPtr(n), &k, q)
+	})
+	return err == nil || k != 0, err
 }
 
 // SetALPNProtos sets the protocols offered as a client (SSL_CTX_set_alpn_protos,
 // wire format) and accepted as a server (a selection callback preferring the
 // order of wire). SSL objects created later get a copy.
 func (c *Ctx) SetALPNProtos(wire []byte) error {
-	q := getErrq()
-	defer putErrq(q)
-	r := C.shim_ctx_set_alpn(c.p, bytePtr(wire), C.size_t(len(wire)), q)
-	runtime.KeepAlive(c)
-	if r != 1 {
-		return newError("SSL_CTX_set_alpn_protos", q)
-	}
-	return nil
+	return check("SSL_CTX_set_alpn_protos", c, func(q *C.shim_errq) C.int {
+		return C.shim_ctx_set_alpn(c.p, bytePtr(wire), C.size_t(len(wire)), q)
+	})
 }
 
 // SessionStatNames are the SSL_CTX_sess_* counters, in SessionStats order.
@@ -444,14 +381,9 @@ func (c *Ctx) VerifyFlags() uint64 {
 
 // SetVerifyFlags sets and clears X509_V_FLAG_* bits (X509_VERIFY_PARAM_set_flags/clear_flags).
 func (c *Ctx) SetVerifyFlags(set, clear uint64) error {
-	q := getErrq()
-	defer putErrq(q)
-	r := C.shim_ctx_set_verify_flags(c.p, C.ulong(set), C.ulong(clear), q)
-	runtime.KeepAlive(c)
-	if r != 1 {
-		return newError("X509_VERIFY_PARAM_set_flags", q)
-	}
-	return nil
+	return check("X509_VERIFY_PARAM_set_flags", c, func(q *C.shim_errq) C.int {
+		return C.shim_ctx_set_verify_flags(c.p, C.ulong(set), C.ulong(clear), q)
+	})
 }
 
 // SetHostFlags calls X509_VERIFY_PARAM_set_hostflags on the context's parameters.
@@ -470,13 +402,12 @@ const (
 // StoreCerts returns the certificates in the context's X509_STORE, in the
 // store's order, and how many CRLs it holds, read under the store's lock.
 func (c *Ctx) StoreCerts() ([]*X509, int, error) {
-	q := getErrq()
-	defer putErrq(q)
 	var crls C.int
-	sk := C.shim_ctx_store_certs(c.p, &crls, q)
-	runtime.KeepAlive(c)
-	if sk == nil {
-		return nil, 0, newError("X509_STORE_get0_objects", q)
+	sk, err := checkPtr("X509_STORE_get0_objects", c, func(q *C.shim_errq) *C.struct_stack_st_X509 {
+		return C.shim_ctx_store_certs(c.p, &crls, q)
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	return takeX509Stack(sk), int(crls), nil
 }
@@ -484,12 +415,11 @@ func (c *Ctx) StoreCerts() ([]*X509, int, error) {
 // Ciphers returns the cipher list an SSL made from this context would use
 // (SSL_get_ciphers), the list Python's get_ciphers describes.
 func (c *Ctx) Ciphers() ([]Cipher, error) {
-	q := getErrq()
-	defer putErrq(q)
-	ssl := C.shim_ctx_cipher_probe(c.p, q)
-	runtime.KeepAlive(c)
-	if ssl == nil {
-		return nil, newError("SSL_new", q)
+	ssl, err := checkPtr("SSL_new", c, func(q *C.shim_errq) *C.SSL {
+		return C.shim_ctx_cipher_probe(c.p, q)
+	})
+	if err != nil {
+		return nil, err
 	}
 	defer C.shim_ssl_free(ssl)
 	n := int(C.shim_cipher_count(ssl))
@@ -513,14 +443,9 @@ func (c *Ctx) SetNumTickets(n int) error {
 	if n < 0 {
 		return ErrOutOfRange
 	}
-	q := getErrq()
-	defer putErrq(q)
-	r := C.shim_ctx_set_num_tickets(c.p, C.size_t(n), q)
-	runtime.KeepAlive(c)
-	if r != 1 {
-		return newError("SSL_CTX_set_num_tickets", q)
-	}
-	return nil
+	return check("SSL_CTX_set_num_tickets", c, func(q *C.shim_errq) C.int {
+		return C.shim_ctx_set_num_tickets(c.p, C.size_t(n), q)
+	})
 }
 
 // NumTickets returns SSL_CTX_get_num_tickets.

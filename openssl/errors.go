@@ -20,6 +20,7 @@ type ErrorEntry struct {
 	Library    string // the ERR_LIB_ mnemonic ("SSL"), or "" when OpenSSL has none
 	ReasonName string // the <LIB>_R_ mnemonic ("CERTIFICATE_VERIFY_FAILED"), or ""
 	Message    string // ERR_reason_error_string(Code): "certificate verify failed"; "" when OpenSSL has none
+	Func       string // the function that raised the entry (ERR_get_error_all), or "" when OpenSSL does not say
 	File       string
 	Line       int
 	Data       string // text OpenSSL attached to the entry (ERR_TXT_STRING)
@@ -28,7 +29,11 @@ type ErrorEntry struct {
 // Error is the error queue captured right after one OpenSSL call failed, on
 // the thread that made it.
 type Error struct {
-	Func    string        // the OpenSSL function that failed, e.g. "SSL_CTX_use_certificate_chain_file"
+	// Func is the OpenSSL function that failed as OpenSSL names it: that of
+	// the newest entry (ERR_get_error_all; on 1.1.1 ERR_func_error_string
+	// of its code), or, when OpenSSL names none (an empty queue, a 1.1.1
+	// code without a string), the OpenSSL call the binding made.
+	Func    string
 	Entries []ErrorEntry  // oldest first; the last is the one Python reports
 	Dropped int           // older entries that did not fit
 	Errno   syscall.Errno // errno right after the call
@@ -77,9 +82,10 @@ func (e *Error) Has(lib, reason int) bool {
 }
 
 // newError converts a captured queue; it returns an *Error even when the
-// queue is empty, since the call itself reported failure.
-func newError(fn string, q *C.shim_errq) *Error {
-	e := &Error{Func: fn, Dropped: int(q.dropped), Errno: syscall.Errno(q.sys_errno)}
+// queue is empty, since the call itself reported failure. call names the
+// OpenSSL call the binding made, for when OpenSSL names no function itself.
+func newError(call string, q *C.shim_errq) *Error {
+	e := &Error{Func: call, Dropped: int(q.dropped), Errno: syscall.Errno(q.sys_errno)}
 	n := int(q.n)
 	if n > 0 {
 		e.Entries = make([]ErrorEntry, n)
@@ -95,10 +101,14 @@ func newError(fn string, q *C.shim_errq) *Error {
 			Library:    libName(lib),
 			ReasonName: reasonMnemonic(lib, reason),
 			Message:    reasonText(ce.code),
+			Func:       C.GoString(&ce._func[0]),
 			Line:       int(ce.line),
 			File:       C.GoString(&ce.file[0]),
 			Data:       C.GoString(&ce.data[0]),
 		}
+	}
+	if last, ok := e.Last(); ok && last.Func != "" {
+		e.Func = last.Func
 	}
 	return e
 }

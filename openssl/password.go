@@ -16,12 +16,12 @@ import (
 // loads it. The returned slice is zeroed after OpenSSL has copied it.
 type PasswordFunc func() ([]byte, error)
 
-// ErrPasswordTooLong is reported when a password does not fit OpenSSL's
+// PasswordTooLongError is reported when a password does not fit OpenSSL's
 // buffer (PEM_BUFSIZE, 1024 bytes).
-type ErrPasswordTooLong struct{ Max int }
+type PasswordTooLongError struct{ Max int }
 
 // Error says how long a password may be.
-func (e *ErrPasswordTooLong) Error() string {
+func (e *PasswordTooLongError) Error() string {
 	return fmt.Sprintf("password cannot be longer than %d bytes", e.Max)
 }
 
@@ -71,7 +71,7 @@ func sslctxPasswordCallback(h C.uintptr_t, buf *C.char, size C.int) (n C.int) {
 		return -1
 	}
 	if len(pw) > int(size) {
-		r.err = &ErrPasswordTooLong{Max: int(size)}
+		r.err = &PasswordTooLongError{Max: int(size)}
 		return -1
 	}
 	copy(unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(size)), pw)

@@ -13,26 +13,16 @@ import (
 
 // Session owns a reference to an SSL_SESSION. It is kept as OpenSSL's own
 // object, never re-serialised, so resuming it costs what it costs in C.
-type Session struct {
-	p       *C.SSL_SESSION
-	cleanup runtime.Cleanup
-}
+type Session struct{ owned[*C.SSL_SESSION] }
 
 func newSession(p *C.SSL_SESSION) *Session {
-	s := &Session{p: p}
-	s.cleanup = runtime.AddCleanup(s, func(p *C.SSL_SESSION) { C.SSL_SESSION_free(p) }, p)
+	s := &Session{}
+	own(s, &s.owned, p, func(p *C.SSL_SESSION) { C.SSL_SESSION_free(p) })
 	return s
 }
 
 // Free drops the reference (SSL_SESSION_free); idempotent.
-func (s *Session) Free() {
-	if s.p == nil {
-		return
-	}
-	s.cleanup.Stop()
-	C.SSL_SESSION_free(s.p)
-	s.p = nil
-}
+func (s *Session) Free() { s.release() }
 
 // ID returns SSL_SESSION_get_id.
 func (s *Session) ID() []byte {

@@ -29,53 +29,51 @@ const (
 // it never touches a file descriptor, and holds no buffer while idle. Its methods are not safe for concurrent
 // use; the caller serialises them.
 type SSL struct {
-	p       *C.SSL
-	io      C.shim_io // written by every Do; kept here so Do allocates nothing
-	cleanup runtime.Cleanup
+	owned[*C.SSL]
+	io C.shim_io // written by every Do; kept here so Do allocates nothing
 }
 
 // NewSSL creates an SSL from c (SSL_new) with a pipe BIO, in client
 // (SSL_set_connect_state) or server (SSL_set_accept_state) mode.
 func (c *Ctx) NewSSL(server bool) (*SSL, error) {
-	q := getErrq()
-	defer putErrq(q)
-	p := C.shim_ssl_new(c.p, cBool(server), q)
-	runtime.KeepAlive(c)
-	if p == nil {
-		return nil, newError("SSL_new", q)
+	p, err := checkPtr("SSL_new", c, func(q *C.shim_errq) *C.SSL {
+		return C.shim_ssl_new(c.p, cBool(server), q)
+	})
+	if err != nil {
+		return nil, err
 	}
-	s := &SSL{p: p}
-	s.cleanup = runtime.AddCleanup(s, func(p *C.SSL) { C.shim_ssl_free(p) }, p)
+	s := &SSL{}
+	own(s, &s.owned, p, func(p *C.SSL) { C.shim_ssl_free(p) })
 	return s, nil
 }
 
 // Free frees the SSL and its BIOs (SSL_free); idempotent.
-func (s *SSL) Free() {
-	if s.p == nil {
-		return
-	}
-	s.cleanup.Stop()
-	C.shim_ssl_free(s.p)
-	s.p = nil
-}
+func (s *SSL) Free() { s.release() }
 
 // SetHostname sets SNI (unless name is an IP literal) and, with check, the
 // name or address the peer's certificate must match (X509_VERIFY_PARAM_set1_host
 // or X509_VERIFY_PARAM_set1_ip), as Python's _ssl_configure_hostname.
-func (s *SSL) SetHostname(name string, check bool) (isIP bool, err error) {
+func (s *SSL) SetHostname(name string, checkHost bool) (isIP bool, err error) {
 	n, err := cString(name)
 	if err != nil {
 		return false, err
 	}
-	q := getErrq()
-	defer putErrq(q)
-	var ip C.int
-	r := C.shim_ssl_set_hostname(s.p, charPtr(n), cBool(check), &ip, q)
-	runtime.KeepAlive(s)
-	if r != 1 {
-		return ip != 0, newError("SSL_set_tlsext_host_name", q)
+	var ip, failed C.int
+	err = check("", s, func(q *C.shim_errq) C.int {
+		return C.shim_ssl_set_hostname(s.p, charPtr(n), cBool(checkHost), &ip, &failed, q)
+	})
+	if e, ok := err.(*Error); ok && e.Func == "" {
+		e.Func = hostnameCalls[failed]
 	}
-	return ip != 0, nil
+	return ip != 0, err
+}
+
+// hostnameCalls names the call shim_ssl_set_hostname says failed: the
+// verify parameters' setters leave no error queue to name themselves.
+var hostnameCalls = map[C.int]string{
+	C.SHIM_HOSTNAME_SNI:  "SSL_set_tlsext_host_name",
+	C.SHIM_HOSTNAME_HOST: "X509_VERIFY_PARAM_set1_host",
+	C.SHIM_HOSTNAME_IP:   "X509_VERIFY_PARAM_set1_ip",
 }
 
 // Result is the outcome of one Do.
@@ -275,15 +273,9 @@ func (s *SSL) Session() *Session {
 
 // SetSession offers sess for resumption (SSL_set_session), before the handshake.
 func (s *SSL) SetSession(sess *Session) error {
-	q := getErrq()
-	defer putErrq(q)
-	r := C.shim_ssl_set_session(s.p, sess.p, q)
-	runtime.KeepAlive(s)
-	runtime.KeepAlive(sess)
-	if r != 1 {
-		return newError("SSL_set_session", q)
-	}
-	return nil
+	return check("SSL_set_session", []any{s, sess}, func(q *C.shim_errq) C.int {
+		return C.shim_ssl_set_session(s.p, sess.p, q)
+	})
 }
 
 // ExportKeyingMaterial returns length bytes from SSL_export_keying_material
@@ -296,13 +288,12 @@ func (s *SSL) ExportKeyingMaterial(label string, context []byte, length int) ([]
 	if context != nil {
 		use = 1
 	}
-	q := getErrq()
-	defer putErrq(q)
-	r := C.shim_ssl_export_keying_material(s.p, bytePtr(out), C.size_t(len(out)),
-		bytePtr(lb), C.size_t(len(lb)), bytePtr(context), C.size_t(len(context)), use, q)
-	runtime.KeepAlive(s)
-	if r != 1 {
-		return nil, newError("SSL_export_keying_material", q)
+	err := check("SSL_export_keying_material", s, func(q *C.shim_errq) C.int {
+		return C.shim_ssl_export_keying_material(s.p, bytePtr(out), C.size_t(len(out)),
+			bytePtr(lb), C.size_t(len(lb)), bytePtr(context), C.size_t(len(context)), use, q)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

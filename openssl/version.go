@@ -19,14 +19,14 @@ func VersionNumber() uint64 { return uint64(C.OpenSSL_version_num()) }
 
 // Features compiled into the OpenSSL headers this package was built with.
 var (
-	HasSNI    = C.shim_has_sni() != 0
-	HasALPN   = C.shim_has_alpn() != 0
-	HasSSLv2  = C.shim_has_sslv2() != 0
-	HasSSLv3  = C.shim_has_sslv3() != 0
-	HasTLSv1  = C.shim_has_tlsv1() != 0
-	HasTLSv11 = C.shim_has_tlsv1_1() != 0
-	HasTLSv12 = C.shim_has_tlsv1_2() != 0
-	HasTLSv13 = C.shim_has_tlsv1_3() != 0
+	HasSNI     = C.shim_has_sni() != 0
+	HasALPN    = C.shim_has_alpn() != 0
+	HasSSLv2   = C.shim_has_sslv2() != 0
+	HasSSLv3   = C.shim_has_sslv3() != 0
+	HasTLSv1   = C.shim_has_tlsv1() != 0
+	HasTLSv1_1 = C.shim_has_tlsv1_1() != 0
+	HasTLSv1_2 = C.shim_has_tlsv1_2() != 0
+	HasTLSv1_3 = C.shim_has_tlsv1_3() != 0
 
 	// Option bits that arrived with OpenSSL 3.0; where false, the Op
 	// constant is 0.

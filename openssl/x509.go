@@ -12,14 +12,11 @@ import (
 )
 
 // X509 owns an X509 certificate.
-type X509 struct {
-	p       *C.X509
-	cleanup runtime.Cleanup
-}
+type X509 struct{ owned[*C.X509] }
 
 func newX509(p *C.X509) *X509 {
-	x := &X509{p: p}
-	x.cleanup = runtime.AddCleanup(x, func(p *C.X509) { C.X509_free(p) }, p)
+	x := &X509{}
+	own(x, &x.owned, p, func(p *C.X509) { C.X509_free(p) })
 	return x
 }
 
@@ -36,33 +33,26 @@ func takeX509Stack(sk *C.struct_stack_st_X509) []*X509 {
 }
 
 // Free releases the certificate (X509_free); idempotent.
-func (x *X509) Free() {
-	if x.p == nil {
-		return
-	}
-	x.cleanup.Stop()
-	C.X509_free(x.p)
-	x.p = nil
-}
+func (x *X509) Free() { x.release() }
 
 // ParseX509DER decodes one DER certificate (d2i_X509).
 func ParseX509DER(der []byte) (*X509, error) {
-	q := getErrq()
-	defer putErrq(q)
-	p := C.shim_x509_from_der(bytePtr(der), C.size_t(len(der)), q)
-	if p == nil {
-		return nil, newError("d2i_X509", q)
+	p, err := checkPtr("d2i_X509", der, func(q *C.shim_errq) *C.X509 {
+		return C.shim_x509_from_der(bytePtr(der), C.size_t(len(der)), q)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return newX509(p), nil
 }
 
 // ParseX509PEM decodes the first certificate of a PEM text (PEM_read_bio_X509).
 func ParseX509PEM(pem []byte) (*X509, error) {
-	q := getErrq()
-	defer putErrq(q)
-	p := C.shim_x509_from_pem(unsafe.Pointer(bytePtr(pem)), C.size_t(len(pem)), q)
-	if p == nil {
-		return nil, newError("PEM_read_bio_X509", q)
+	p, err := checkPtr("PEM_read_bio_X509", pem, func(q *C.shim_errq) *C.X509 {
+		return C.shim_x509_from_pem(unsafe.Pointer(bytePtr(pem)), C.size_t(len(pem)), q)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return newX509(p), nil
 }
@@ -75,12 +65,12 @@ func ReadX509PEMFile(path string) (x *X509, opened bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
-	q := getErrq()
-	defer putErrq(q)
 	var op C.int
-	c := C.shim_x509_read_pem_file(charPtr(p), &op, q)
-	if c == nil {
-		return nil, op != 0, newError("PEM_read_bio_X509", q)
+	c, err := checkPtr("PEM_read_bio_X509", p, func(q *C.shim_errq) *C.X509 {
+		return C.shim_x509_read_pem_file(charPtr(p), &op, q)
+	})
+	if err != nil {
+		return nil, op != 0, err
 	}
 	return newX509(c), true, nil
 }

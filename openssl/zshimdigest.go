@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "671dd2cf7c628ab4882d59f4c6ad854beb55462af3d7c7e591ca1ee5714716bc"
+const shimDigest = "7bba67da89fc45359af538902c6c0acabb61f0a03fb77fd3588c0080bf6a7c8f"

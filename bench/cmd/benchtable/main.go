@@ -105,6 +105,10 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
+// cells holds the measurements of one row, one per round.
+type cells struct{ c, ours, theirs, allocs []float64 }
+
+// main runs in phases: select the rows, measure them, report the table.
 func main() {
 	cref := flag.String("cref", "bench/cref/cref", "the C reference program")
 	rounds := flag.Int("rounds", 5, "measurements of each cell")
@@ -113,83 +117,106 @@ func main() {
 	flag.Parse()
 	testing.Init()
 	if err := flag.Set("test.benchtime", benchtime.String()); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+		fail(2, err)
 	}
 	filter := regexp.MustCompile(*only)
-	all := rows()
+	selected := selectRows(filter)
+	start := time.Now()
+	results := measure(selected, *cref, *rounds, *benchtime, start)
+	fmt.Printf("%s; Go %s; %d CPUs; %d rounds of %v, medians.\n\n", ssl.OpenSSLVersion, runtime.Version(), runtime.NumCPU(), *rounds, *benchtime)
+	report(selected, results)
+	if filter.MatchString("idle-memory") {
+		reportIdleMemory(*cref)
+	}
+	fmt.Fprintf(os.Stderr, "total %v\n", time.Since(start).Round(time.Second))
+}
+
+func fail(code int, err ...any) {
+	fmt.Fprintln(os.Stderr, err...)
+	os.Exit(code)
+}
+
+func selectRows(filter *regexp.Regexp) []row {
 	var selected []row
-	for _, r := range all {
+	for _, r := range rows() {
 		if filter.MatchString(r.name + "/" + string(r.tr)) {
 			selected = append(selected, r)
 		}
 	}
-	type cells struct{ c, ours, theirs, allocs []float64 }
+	return selected
+}
+
+func measure(selected []row, cref string, rounds int, benchtime time.Duration, start time.Time) []cells {
 	results := make([]cells, len(selected))
-	start := time.Now()
-	for round := 0; round < *rounds; round++ {
+	for round := 0; round < rounds; round++ {
 		for i, r := range selected {
 			// Rotate who goes first, so that no implementation always
 			// runs on a machine warmed (or tired) by the others.
 			for k := 0; k < 3; k++ {
-				switch (round + k) % 3 {
-				case 0:
-					v, err := runC(*cref, r, benchtime.Seconds())
-					if err != nil {
-						fmt.Fprintln(os.Stderr, err)
-						os.Exit(1)
-					}
-					results[i].c = append(results[i].c, v)
-				case 1:
-					if v, a, ok := runGo(r, bench.SSLCtx); ok {
-						results[i].ours = append(results[i].ours, v)
-						results[i].allocs = append(results[i].allocs, a)
-					}
-				case 2:
-					if v, _, ok := runGo(r, bench.CryptoTLS); ok {
-						results[i].theirs = append(results[i].theirs, v)
-					}
-				}
+				measureOne(&results[i], r, (round+k)%3, cref, benchtime)
 			}
 		}
-		fmt.Fprintf(os.Stderr, "round %d/%d done after %v\n", round+1, *rounds, time.Since(start).Round(time.Second))
+		fmt.Fprintf(os.Stderr, "round %d/%d done after %v\n", round+1, rounds, time.Since(start).Round(time.Second))
 	}
+	return results
+}
 
-	fmt.Printf("%s; Go %s; %d CPUs; %d rounds of %v, medians.\n\n", ssl.OpenSSLVersion, runtime.Version(), runtime.NumCPU(), *rounds, *benchtime)
+// measureOne runs one cell of r: 0 the C reference, 1 sslctx, 2 crypto/tls.
+func measureOne(res *cells, r row, who int, cref string, benchtime time.Duration) {
+	switch who {
+	case 0:
+		v, err := runC(cref, r, benchtime.Seconds())
+		if err != nil {
+			fail(1, err)
+		}
+		res.c = append(res.c, v)
+	case 1:
+		if v, a, ok := runGo(r, bench.SSLCtx); ok {
+			res.ours = append(res.ours, v)
+			res.allocs = append(res.allocs, a)
+		}
+	case 2:
+		if v, _, ok := runGo(r, bench.CryptoTLS); ok {
+			res.theirs = append(res.theirs, v)
+		}
+	}
+}
+
+func ratio(a, b float64) string {
+	if a == 0 || b == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f", a/b)
+}
+
+func num(v float64) string {
+	if v == 0 {
+		return "n/a"
+	}
+	return strconv.FormatFloat(v, 'f', 0, 64)
+}
+
+func report(selected []row, results []cells) {
 	fmt.Println("| workload | transport | unit | C (OpenSSL) | sslctx | crypto/tls | sslctx / C | sslctx / crypto/tls | sslctx allocs/op |")
 	fmt.Println("|---|---|---|---:|---:|---:|---:|---:|---:|")
 	for i, r := range selected {
 		c, ours, theirs := median(results[i].c), median(results[i].ours), median(results[i].theirs)
-		ratio := func(a, b float64) string {
-			if a == 0 || b == 0 {
-				return "n/a"
-			}
-			return fmt.Sprintf("%.2f", a/b)
-		}
-		num := func(v float64) string {
-			if v == 0 {
-				return "n/a"
-			}
-			return strconv.FormatFloat(v, 'f', 0, 64)
-		}
 		transport := map[bench.Transport]string{bench.TCP: "loopback TCP", bench.Mem: "memory"}[r.tr]
 		fmt.Printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.name, transport, r.unit,
 			num(c), num(ours), num(theirs), ratio(ours, c), ratio(ours, theirs), strings.TrimSuffix(fmt.Sprintf("%.0f", median(results[i].allocs)), ".0"))
 	}
-	if filter.MatchString("idle-memory") {
-		c, err := runC(*cref, row{name: "idle-memory", tr: bench.Mem}, 0)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		ours, err1 := bench.IdleMemory(bench.SSLCtx, 200)
-		theirs, err2 := bench.IdleMemory(bench.CryptoTLS, 200)
-		if err1 != nil || err2 != nil {
-			fmt.Fprintln(os.Stderr, err1, err2)
-			os.Exit(1)
-		}
-		fmt.Printf("| idle memory per connection end | after handshake | bytes | %.0f | %.0f | %.0f | %.2f | %.2f | |\n",
-			c, ours, theirs, ours/c, ours/theirs)
+}
+
+func reportIdleMemory(cref string) {
+	c, err := runC(cref, row{name: "idle-memory", tr: bench.Mem}, 0)
+	if err != nil {
+		fail(1, err)
 	}
-	fmt.Fprintf(os.Stderr, "total %v\n", time.Since(start).Round(time.Second))
+	ours, err1 := bench.IdleMemory(bench.SSLCtx, 200)
+	theirs, err2 := bench.IdleMemory(bench.CryptoTLS, 200)
+	if err1 != nil || err2 != nil {
+		fail(1, err1, err2)
+	}
+	fmt.Printf("| idle memory per connection end | after handshake | bytes | %.0f | %.0f | %.0f | %.2f | %.2f | |\n",
+		c, ours, theirs, ours/c, ours/theirs)
 }

@@ -95,8 +95,22 @@ func seriesOf(n uint64) string {
 	return fmt.Sprintf("%d.%d", major, minor)
 }
 
+// read collects what the headers in hdr define: libraries, version,
+// reasons and verify codes, each from its own header.
 func read(hdr string) headers {
 	var h headers
+	libs := readLibs(hdr)
+	for name, n := range libs {
+		h.libs = append(h.libs, code{n, name})
+	}
+	sort.Slice(h.libs, func(i, j int) bool { return h.libs[i].code < h.libs[j].code })
+	h.version, h.number = readVersion(hdr)
+	h.reasons = readReasons(hdr, libs)
+	h.verify = readVerify(hdr)
+	return h
+}
+
+func readLibs(hdr string) map[string]int {
 	libs := map[string]int{}
 	scan(filepath.Join(hdr, "err.h"), func(line string) {
 		if m := libDefine.FindStringSubmatch(line); m != nil {
@@ -106,30 +120,33 @@ func read(hdr string) headers {
 	if len(libs) == 0 {
 		log.Fatalf("mkerrnames: no ERR_LIB_ definitions in %s", filepath.Join(hdr, "err.h"))
 	}
-	for name, n := range libs {
-		h.libs = append(h.libs, code{n, name})
-	}
-	sort.Slice(h.libs, func(i, j int) bool { return h.libs[i].code < h.libs[j].code })
+	return libs
+}
 
+func readVersion(hdr string) (version string, number uint64) {
 	parts := map[string]uint64{}
 	scan(filepath.Join(hdr, "opensslv.h"), func(line string) {
 		if m := versionText.FindStringSubmatch(line); m != nil {
-			h.version = m[1]
+			version = m[1]
 		}
 		if m := versionNumber.FindStringSubmatch(line); m != nil {
-			h.number, _ = strconv.ParseUint(m[1], 16, 64)
+			number, _ = strconv.ParseUint(m[1], 16, 64)
 		}
 		if m := versionPart.FindStringSubmatch(line); m != nil {
 			parts[m[1]], _ = strconv.ParseUint(m[2], 10, 64)
 		}
 	})
-	if h.number == 0 {
-		h.number = parts["MAJOR"]<<28 | parts["MINOR"]<<20 | parts["PATCH"]<<4
+	if number == 0 {
+		number = parts["MAJOR"]<<28 | parts["MINOR"]<<20 | parts["PATCH"]<<4
 	}
-	if h.version == "" || h.number == 0 {
+	if version == "" || number == 0 {
 		log.Fatalf("mkerrnames: no OpenSSL version in %s", filepath.Join(hdr, "opensslv.h"))
 	}
+	return version, number
+}
 
+func readReasons(hdr string, libs map[string]int) []reason {
+	var reasons []reason
 	seen := map[[2]int]bool{}
 	files, _ := filepath.Glob(filepath.Join(hdr, "*err.h"))
 	sort.Strings(files)
@@ -150,18 +167,21 @@ func read(hdr string) headers {
 				return
 			}
 			seen[[2]int{lib, n}] = true
-			h.reasons = append(h.reasons, reason{lib, n, m[2]})
+			reasons = append(reasons, reason{lib, n, m[2]})
 		})
 	}
-	sort.Slice(h.reasons, func(i, j int) bool {
-		if h.reasons[i].lib != h.reasons[j].lib {
-			return h.reasons[i].lib < h.reasons[j].lib
+	sort.Slice(reasons, func(i, j int) bool {
+		if reasons[i].lib != reasons[j].lib {
+			return reasons[i].lib < reasons[j].lib
 		}
-		return h.reasons[i].code < h.reasons[j].code
+		return reasons[i].code < reasons[j].code
 	})
+	return reasons
+}
 
-	// 1.1.1 defines the verify codes in x509_vfy.h, 3.x in x509_vfy.h too
-	// (generated from x509_vfy.h.in); the first name of a code wins.
+// readVerify: 1.1.1 defines the verify codes in x509_vfy.h, 3.x in
+// x509_vfy.h too (generated from x509_vfy.h.in); the first name of a code wins.
+func readVerify(hdr string) []code {
 	verify := map[int]string{}
 	scan(filepath.Join(hdr, "x509_vfy.h"), func(line string) {
 		if m := verifyDefine.FindStringSubmatch(line); m != nil {
@@ -171,11 +191,12 @@ func read(hdr string) headers {
 			}
 		}
 	})
+	var out []code
 	for n, name := range verify {
-		h.verify = append(h.verify, code{n, name})
+		out = append(out, code{n, name})
 	}
-	sort.Slice(h.verify, func(i, j int) bool { return h.verify[i].code < h.verify[j].code })
-	return h
+	sort.Slice(out, func(i, j int) bool { return out[i].code < out[j].code })
+	return out
 }
 
 func render(h headers, series string) []byte {

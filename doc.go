@@ -1,0 +1,60 @@
+// Package ssl gives Go programs Python's ssl module on the system's OpenSSL:
+// SSLContext, wrap_socket, SSLSocket, getpeercert and SSLError, with the
+// behaviour, messages and defaults CPython shows on the same OpenSSL. Use it
+// where a program must handshake, verify and fail exactly as OpenSSL does
+// (the same cipher strings, security levels, certificate parsing and error
+// reasons); use crypto/tls otherwise.
+//
+// # The Python map
+//
+//	ssl.SSLContext(PROTOCOL_TLS_CLIENT)  NewContext(ProtocolTLSClient)
+//	ssl.create_default_context()         CreateDefaultContext(PurposeServerAuth)
+//	ctx.load_cert_chain, load_verify_locations, set_ciphers, ...
+//	                                     Context.LoadCertChain, LoadVerifyLocations, SetCiphers, ...
+//	ctx.wrap_socket(sock, server_hostname=h)
+//	                                     Context.WrapSocket(conn, ServerHostname(h))
+//	ctx.wrap_bio(incoming, outgoing)     Context.WrapBIO (SSLObject over MemoryBIO)
+//	SSLSocket.recv/sendall/unwrap        Socket.Read, Write, Unwrap (Socket is a net.Conn)
+//	SSLSocket.getpeercert()              Socket.GetPeerCert, a *Cert that marshals to Python's dict
+//	ssl.SSLError, SSLCertVerificationError, CertificateError
+//	                                     *Error, Error.IsCertificateVerificationError, *CertificateError
+//
+// For Go programs there is more: Dial, Listen, NewListener, a Dialer whose
+// DialContext finishes the handshake and can serve as http.Transport's
+// DialTLSContext, and Socket.ConnectionState for libraries that look for
+// crypto/tls's.
+//
+// # Errors
+//
+// A failure in OpenSSL is an *Error with Python's SSLError fields: Code
+// (Python's errno), Library and Reason (OpenSSL's mnemonics) and Message,
+// plus VerifyCode and VerifyMessage when a certificate did not verify. Its
+// Queue is the whole OpenSSL error queue of the call that failed, captured
+// in the same C call on the thread that made it. Bad arguments are
+// ErrInvalidArgument, never a panic; deadlines and a closed connection are
+// the net package's errors (a timeout's Timeout() is true, and the Socket
+// stays usable).
+//
+// # Concurrency
+//
+// A Context is safe for concurrent use: goroutines may wrap sockets from it
+// while others change its settings, which reach the sockets wrapped after
+// the change (and, for the cipher lists, as in Python, sockets that have not
+// handshaken yet). On a Socket, one Read and one Write may run at the same time
+// from two goroutines, and Close from a third unblocks both; no lock is held
+// across network I/O. The C layer (package openssl, the only one that uses
+// cgo) is not safe for concurrent use: the Socket serialises it.
+//
+// # Example
+//
+//	ctx, err := ssl.CreateDefaultContext(ssl.PurposeServerAuth)
+//	if err != nil {
+//		return err
+//	}
+//	conn, err := ssl.Dial(context.Background(), "tcp", "example.com:443", ctx)
+//	if err != nil {
+//		return err // an *ssl.Error for a TLS failure, as Python's SSLError
+//	}
+//	defer conn.Close()
+//	fmt.Println(conn.Version(), conn.ServerHostname())
+package ssl
