@@ -13,11 +13,10 @@
 //	                                     Context.LoadCertChain, LoadVerifyLocations, SetCiphers, ...
 //	ctx.wrap_socket(sock, server_hostname=h)
 //	                                     Context.WrapSocket(conn, ServerHostname(h))
-//	ctx.wrap_bio(incoming, outgoing)     Context.WrapBIO (SSLObject over MemoryBIO)
 //	SSLSocket.recv/sendall/unwrap        Socket.Read, Write, Unwrap (Socket is a net.Conn)
 //	SSLSocket.getpeercert()              Socket.GetPeerCert, a *Cert that marshals to Python's dict
 //	ssl.SSLError, SSLCertVerificationError, CertificateError
-//	                                     *Error, Error.IsCertificateVerificationError, *CertificateError
+//	                                     *Error (errors.Is: ErrEOF, ErrCertVerification, ...), *CertificateError
 //
 // For Go programs there is more: Dial, Listen, NewListener, a Dialer whose
 // DialContext finishes the handshake and can serve as http.Transport's
