@@ -354,6 +354,41 @@ func (c *capturingConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
+// clientWithForgedRecordQueued returns a client Socket past its handshake
+// to whose transport the server sent a valid record saying "hello" and,
+// in the same segment, a copy of it with its last byte flipped.
+func clientWithForgedRecordQueued(t *testing.T) *Socket {
+	t.Helper()
+	cn, sn := tcpPair(t)
+	deadline := time.Now().Add(10 * time.Second)
+	cn.SetDeadline(deadline)
+	sn.SetDeadline(deadline)
+	capt := &capturingConn{Conn: sn}
+	served := make(chan *Socket, 1)
+	go func() {
+		s, err := testServerContext(t).WrapSocket(capt, ServerSide(true))
+		assert.NoError(t, err)
+		served <- s
+	}()
+	c, err := testClientContext(t).WrapSocket(cn, ServerHostname("localhost"))
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	s := <-served
+	require.NotNil(t, s)
+	t.Cleanup(func() { s.Close() })
+
+	capt.capture = true
+	_, err = s.Write([]byte("hello"))
+	require.NoError(t, err)
+	capt.capture = false
+	good := capt.captured
+	forged := bytes.Clone(good)
+	forged[len(forged)-1] ^= 1
+	_, err = sn.Write(append(bytes.Clone(good), forged...))
+	require.NoError(t, err)
+	return c
+}
+
 // A good record and a forged one arrive together: the Read returns the
 // good one's data, and the forged one's failure, with OpenSSL's reason,
 // is what the next call on the connection reports, whether it reads or
@@ -361,33 +396,7 @@ func (c *capturingConn) Write(p []byte) (int, error) {
 func TestFault_ForgedRecordAfterAGoodOne(t *testing.T) {
 	for _, next := range []string{"read", "write"} {
 		t.Run(next, func(t *testing.T) {
-			cn, sn := tcpPair(t)
-			deadline := time.Now().Add(10 * time.Second)
-			cn.SetDeadline(deadline)
-			sn.SetDeadline(deadline)
-			capt := &capturingConn{Conn: sn}
-			served := make(chan *Socket, 1)
-			go func() {
-				s, err := testServerContext(t).WrapSocket(capt, ServerSide(true))
-				assert.NoError(t, err)
-				served <- s
-			}()
-			c, err := testClientContext(t).WrapSocket(cn, ServerHostname("localhost"))
-			require.NoError(t, err)
-			defer c.Close()
-			s := <-served
-			require.NotNil(t, s)
-			defer s.Close()
-
-			capt.capture = true
-			_, err = s.Write([]byte("hello"))
-			require.NoError(t, err)
-			capt.capture = false
-			good := capt.captured
-			forged := bytes.Clone(good)
-			forged[len(forged)-1] ^= 1
-			_, err = sn.Write(append(bytes.Clone(good), forged...))
-			require.NoError(t, err)
+			c := clientWithForgedRecordQueued(t)
 
 			buf := make([]byte, 100)
 			n, err := c.Read(buf)
@@ -492,32 +501,7 @@ func TestFault_ForgedRecordReasonReachesTheRead(t *testing.T) {
 		{"unwrap", func(c *Socket) error { _, err := c.Unwrap(); return err }},
 	} {
 		t.Run(between.name, func(t *testing.T) {
-			cn, sn := tcpPair(t)
-			deadline := time.Now().Add(10 * time.Second)
-			cn.SetDeadline(deadline)
-			sn.SetDeadline(deadline)
-			capt := &capturingConn{Conn: sn}
-			served := make(chan *Socket, 1)
-			go func() {
-				s, err := testServerContext(t).WrapSocket(capt, ServerSide(true))
-				assert.NoError(t, err)
-				served <- s
-			}()
-			c, err := testClientContext(t).WrapSocket(cn, ServerHostname("localhost"))
-			require.NoError(t, err)
-			defer c.Close()
-			s := <-served
-			require.NotNil(t, s)
-			defer s.Close()
-
-			capt.capture = true
-			_, err = s.Write([]byte("hello"))
-			require.NoError(t, err)
-			capt.capture = false
-			forged := bytes.Clone(capt.captured)
-			forged[len(forged)-1] ^= 1
-			_, err = sn.Write(append(bytes.Clone(capt.captured), forged...))
-			require.NoError(t, err)
+			c := clientWithForgedRecordQueued(t)
 
 			buf := make([]byte, 100)
 			n, err := c.Read(buf)
