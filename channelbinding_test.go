@@ -32,9 +32,7 @@ type pyBinding struct {
 // the test ends.
 func startPyPeer(t *testing.T, args ...string) <-chan pyBinding {
 	t.Helper()
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 is not installed: no CPython peer")
-	}
+	requirePython(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	cmd := exec.CommandContext(ctx, "python3", append([]string{td("peers/channel_binding.py")}, args...)...)
 	stdout, err := cmd.StdoutPipe()

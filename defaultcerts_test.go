@@ -29,9 +29,7 @@ print(json.dumps([c.hex() for c in ctx.get_ca_certs(binary_form=True)]))
 
 func pythonCACerts(t *testing.T, env []string, files ...string) []string {
 	t.Helper()
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 is not installed: no CPython to compare with")
-	}
+	requirePython(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "python3", append([]string{"-c", pyCACerts}, files...)...)

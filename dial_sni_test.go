@@ -16,9 +16,7 @@ import (
 func TestDial_NoSNIForZonedIPv6(t *testing.T) {
 	noGoroutineLeak(t)
 	l, err := Listen("tcp", "[::1]:0", testServerContext(t))
-	if err != nil {
-		t.Skipf("no IPv6 loopback: %v", err)
-	}
+	require.NoError(t, err, "the test needs the IPv6 loopback [::1]")
 	defer l.Close()
 	sni := make(chan string, 4)
 	go func() {

@@ -3,6 +3,7 @@ package ssl
 import (
 	"io"
 	"net"
+	"os/exec"
 	"runtime"
 	"sync"
 	"testing"
@@ -189,4 +190,14 @@ func failIfStuck(t *testing.T, d time.Duration, conns ...io.Closer) {
 		mu.Unlock()
 		timer.Stop()
 	})
+}
+
+// requirePython fails the test when python3, the CPython these tests use as
+// a live peer or oracle, is missing: .ci/install-deps and the Debian root
+// filesystems provide it, and a missing oracle is a failure, not a pass.
+func requirePython(t testing.TB) {
+	t.Helper()
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Fatal("python3 is not installed: these tests compare with CPython as a live peer")
+	}
 }

@@ -129,9 +129,7 @@ func TestHostnameChecksCommonName(t *testing.T) {
 				require.ErrorIs(t, ourErr, ErrCertVerification, "no subjectAltName to match")
 			}
 
-			if _, err := exec.LookPath("python3"); err != nil {
-				t.Skip("python3 is not installed: no CPython client to compare with")
-			}
+			requirePython(t)
 			arg := map[bool]string{true: "on", false: "off"}[on]
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
