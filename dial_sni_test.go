@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"net"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,23 +17,7 @@ func TestDial_NoSNIForZonedIPv6(t *testing.T) {
 	l, err := Listen("tcp", "[::1]:0", testServerContext(t))
 	require.NoError(t, err, "the test needs the IPv6 loopback [::1]")
 	defer l.Close()
-	sni := make(chan string, 4)
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			s := c.(*Socket)
-			s.SetDeadline(time.Now().Add(10 * time.Second))
-			if s.DoHandshake() == nil {
-				sni <- s.ConnectionState().ServerName
-			} else {
-				sni <- "failed"
-			}
-			s.Close()
-		}
-	}()
+	sni := serverNames(l)
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	zoned := net.JoinHostPort("::1%lo", port)
 

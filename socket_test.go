@@ -628,12 +628,10 @@ func TestDialer_TimeoutCoversHandshake(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }
 
-func TestDial_HostnameFromAddress(t *testing.T) {
-	noGoroutineLeak(t)
-	sctx := testServerContext(t)
-	l, err := Listen("tcp", "127.0.0.1:0", sctx)
-	require.NoError(t, err)
-	defer l.Close()
+// serverNames handshakes every connection l accepts, for 10 seconds at
+// most each, and reports the name its client sent ("" for none, "failed"
+// for a failed handshake).
+func serverNames(l net.Listener) <-chan string {
 	sni := make(chan string, 4)
 	go func() {
 		for {
@@ -642,6 +640,7 @@ func TestDial_HostnameFromAddress(t *testing.T) {
 				return
 			}
 			s := c.(*Socket)
+			s.SetDeadline(time.Now().Add(10 * time.Second))
 			if s.DoHandshake() == nil {
 				sni <- s.ConnectionState().ServerName
 			} else {
@@ -650,6 +649,16 @@ func TestDial_HostnameFromAddress(t *testing.T) {
 			s.Close()
 		}
 	}()
+	return sni
+}
+
+func TestDial_HostnameFromAddress(t *testing.T) {
+	noGoroutineLeak(t)
+	sctx := testServerContext(t)
+	l, err := Listen("tcp", "127.0.0.1:0", sctx)
+	require.NoError(t, err)
+	defer l.Close()
+	sni := serverNames(l)
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	c, err := Dial(t.Context(), "tcp", net.JoinHostPort("127.0.0.1", port), testClientContext(t))
 	require.NoError(t, err, "the certificate has IP:127.0.0.1")
