@@ -16,7 +16,9 @@
 //	mkerrnames [-include DIR] [-dir OUTDIR]
 //
 // reads DIR/openssl/*.h (default: pkg-config's includedir for openssl) and
-// writes OUTDIR/zerrnames_<series>.go, printing its name.
+// writes OUTDIR/zerrnames_<series>.go, printing its name. A table already
+// there from a later patch release of the series is kept when it names
+// everything these headers define as they do (see current).
 package main
 
 import (
@@ -79,10 +81,76 @@ func main() {
 	h := read(filepath.Join(inc, "openssl"))
 	series := seriesOf(h.number)
 	out := filepath.Join(*dir, "zerrnames_"+strings.ReplaceAll(series, ".", "_")+".go")
-	if err := os.WriteFile(out, render(h, series), 0o644); err != nil {
-		log.Fatal(err)
+	if old, err := os.ReadFile(out); err != nil || !current(old, h) {
+		if err := os.WriteFile(out, render(h, series), 0o644); err != nil {
+			log.Fatal(err)
+		}
 	}
 	fmt.Println(out)
+}
+
+// current reports whether a table already written for the series serves
+// the headers h: it names every library, reason and verify code they
+// define as they do, and holds more only if it comes from a later patch
+// release of the series, which may add reasons but never takes one away.
+// Such a table is kept, so that the series' table is that of the newest
+// headers seen, and moving between patch releases changes nothing.
+func current(old []byte, h headers) bool {
+	t, ok := parseTable(old)
+	if !ok {
+		return false
+	}
+	want := entries(h)
+	for k, name := range want {
+		if t.entries[k] != name {
+			return false
+		}
+	}
+	return len(t.entries) == len(want) || t.number > h.number
+}
+
+// table is what parseTable reads back from a generated file.
+type table struct {
+	number  uint64
+	entries map[string]string // "libs 20", "reasons 20 134", "verify 10" -> mnemonic
+}
+
+var (
+	numberLine  = regexp.MustCompile(`^\tnumber:\s+0x([0-9a-f]+),$`)
+	sectionLine = regexp.MustCompile(`^\t(libs|reasons|verify): \[\]\w+\{$`)
+	entryLine   = regexp.MustCompile(`^\t\t\{(\d+(?:, \d+)?), "(\w+)"\},$`)
+)
+
+// parseTable reads the version number and the entries of a file render
+// wrote.
+func parseTable(src []byte) (table, bool) {
+	t := table{entries: map[string]string{}}
+	section := ""
+	for _, line := range strings.Split(string(src), "\n") {
+		if m := numberLine.FindStringSubmatch(line); m != nil {
+			t.number, _ = strconv.ParseUint(m[1], 16, 64)
+		} else if m := sectionLine.FindStringSubmatch(line); m != nil {
+			section = m[1]
+		} else if m := entryLine.FindStringSubmatch(line); m != nil && section != "" {
+			t.entries[section+" "+strings.ReplaceAll(m[1], ",", "")] = m[2]
+		}
+	}
+	return t, t.number != 0 && len(t.entries) > 0
+}
+
+// entries keys what headers define as parseTable keys a table.
+func entries(h headers) map[string]string {
+	e := map[string]string{}
+	for _, l := range h.libs {
+		e[fmt.Sprintf("libs %d", l.code)] = l.name
+	}
+	for _, r := range h.reasons {
+		e[fmt.Sprintf("reasons %d %d", r.lib, r.code)] = r.name
+	}
+	for _, c := range h.verify {
+		e[fmt.Sprintf("verify %d", c.code)] = c.name
+	}
+	return e
 }
 
 // seriesOf names the series of an OPENSSL_VERSION_NUMBER as the project
