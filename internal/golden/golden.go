@@ -34,8 +34,10 @@ func Path(name string) string { return filepath.Join(Dir(), filepath.FromSlash(n
 
 // Series names the OpenSSL series the process runs on, as the golden
 // directories do: "1.1.1", "3.0", "3.5".
-func Series() string {
-	n := openssl.VersionNumber()
+func Series() string { return SeriesOf(openssl.VersionNumber()) }
+
+// SeriesOf names the series of an OPENSSL_VERSION_NUMBER as Series does.
+func SeriesOf(n uint64) string {
 	major, minor, fix := n>>28, (n>>20)&0xff, (n>>12)&0xff
 	if major < 3 {
 		return fmt.Sprintf("%d.%d.%d", major, minor, fix)
