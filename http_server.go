@@ -190,13 +190,20 @@ func (s *httpsServer) handOver(conn net.Conn) handshaker {
 	switch {
 	case proto == http2.NextProtoTLS && s.allows(func(p *http.Protocols) bool { return p.HTTP2() }):
 		s.mu.Lock()
-		defer s.mu.Unlock()
 		if s.stopping {
+			s.mu.Unlock()
 			hc.Close()
 			return nil
 		}
 		s.h2conns[hc] = struct{}{}
 		s.h2wg.Add(1)
+		s.mu.Unlock()
+		// Before the connection stops being pending, as srv.Serve calls
+		// it before it can return: whoever counts connections with it
+		// sees this one once ServeHTTPS has returned.
+		if hook := s.srv.ConnState; hook != nil {
+			hook(hc, http.StateNew)
+		}
 		return hc
 	case (proto == "" || proto == "http/1.1" || proto == "http/1.0") && s.allows(func(p *http.Protocols) bool { return p.HTTP1() }):
 		if !s.h1.deliver(hc) {
@@ -260,7 +267,6 @@ func (s *httpsServer) serveH2(conn handshaker) {
 		ctx = s.srv.ConnContext(ctx, conn)
 	}
 	if hook := s.srv.ConnState; hook != nil {
-		hook(conn, http.StateNew)
 		defer hook(conn, http.StateClosed)
 	}
 	s.h2.ServeConn(conn, &http2.ServeConnOpts{
