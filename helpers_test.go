@@ -10,27 +10,13 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sslctx/ssl/internal/loopback"
 )
 
 // tcpPair returns the two ends of a loopback TCP connection, closed when the
 // test ends.
-func tcpPair(t testing.TB) (client, server net.Conn) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := l.Accept()
-		accepted <- c
-	}()
-	client, err = net.Dial("tcp", l.Addr().String())
-	require.NoError(t, err)
-	server = <-accepted
-	require.NotNil(t, server)
-	t.Cleanup(func() { client.Close(); server.Close() })
-	return client, server
-}
+var tcpPair = loopback.Pair
 
 // acceptEach runs handle, which must close the connection, on every
 // connection l accepts, each in a goroutine of its own, until l is closed.
