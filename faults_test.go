@@ -283,9 +283,7 @@ func TestFault_CloseRacesEverything(t *testing.T) {
 func TestFault_ContextMutatedWhileWrapping(t *testing.T) {
 	noGoroutineLeak(t)
 	sctx := testServerContext(t)
-	l, err := Listen("tcp", "127.0.0.1:0", sctx)
-	require.NoError(t, err)
-	defer l.Close()
+	l := listen(t, sctx)
 	acceptEach(l, func(conn net.Conn) { echo(conn, 20*time.Second) })
 	cctx := testClientContext(t)
 	var stop atomic.Bool

@@ -18,6 +18,15 @@ import (
 // test ends.
 var tcpPair = loopback.Pair
 
+// listen is a Listener on 127.0.0.1 with ctx, closed when the test ends.
+func listen(t testing.TB, ctx *Context) net.Listener {
+	t.Helper()
+	l, err := Listen("tcp", "127.0.0.1:0", ctx)
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
 // acceptEach runs handle, which must close the connection, on every
 // connection l accepts, each in a goroutine of its own, until l is closed.
 // The wait it returns blocks until the accept loop and every handle have

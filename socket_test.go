@@ -90,9 +90,7 @@ func TestSocket_InteropWithCryptoTLSClient(t *testing.T) {
 	sctx := testServerContext(t)
 	require.NoError(t, sctx.LoadVerifyLocations(td("ca.pem"), ""))
 	require.NoError(t, sctx.SetVerifyMode(CertRequired))
-	l, err := Listen("tcp", "127.0.0.1:0", sctx)
-	require.NoError(t, err)
-	defer l.Close()
+	l := listen(t, sctx)
 	served := make(chan tls.ConnectionState, 1)
 	go func() {
 		c, err := l.Accept()
@@ -554,9 +552,7 @@ func TestModuleWrapSocket(t *testing.T) {
 
 func TestListener_FailedHandshakeDoesNotStopIt(t *testing.T) {
 	noGoroutineLeak(t)
-	l, err := Listen("tcp", "127.0.0.1:0", testServerContext(t))
-	require.NoError(t, err)
-	defer l.Close()
+	l := listen(t, testServerContext(t))
 	served := make(chan error, 3)
 	acceptEach(l, func(c net.Conn) {
 		defer c.Close()
@@ -655,9 +651,7 @@ func serverNames(l net.Listener) <-chan string {
 func TestDial_HostnameFromAddress(t *testing.T) {
 	noGoroutineLeak(t)
 	sctx := testServerContext(t)
-	l, err := Listen("tcp", "127.0.0.1:0", sctx)
-	require.NoError(t, err)
-	defer l.Close()
+	l := listen(t, sctx)
 	sni := serverNames(l)
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	c, err := Dial(t.Context(), "tcp", net.JoinHostPort("127.0.0.1", port), testClientContext(t))
@@ -678,9 +672,7 @@ func TestDial_HostnameFromAddress(t *testing.T) {
 	sctx2, err := NewContext(ProtocolTLSServer)
 	require.NoError(t, err)
 	require.NoError(t, sctx2.LoadCertChain(td("server-other.pem"), td("server-other.key")))
-	l2, err := Listen("tcp", "127.0.0.1:0", sctx2)
-	require.NoError(t, err)
-	defer l2.Close()
+	l2 := listen(t, sctx2)
 	go func() {
 		c, err := l2.Accept()
 		if err == nil {
@@ -697,9 +689,7 @@ func TestDial_HostnameFromAddress(t *testing.T) {
 
 func TestGetServerCertificate(t *testing.T) {
 	noGoroutineLeak(t)
-	l, err := Listen("tcp", "127.0.0.1:0", testServerContext(t))
-	require.NoError(t, err)
-	defer l.Close()
+	l := listen(t, testServerContext(t))
 	acceptEach(l, func(c net.Conn) {
 		c.(*Socket).DoHandshake()
 		c.Close()
