@@ -58,14 +58,7 @@ func TestSocket_InteropWithCryptoTLSServer(t *testing.T) {
 			})
 			require.NoError(t, err)
 			defer l.Close()
-			go func() {
-				c, err := l.Accept()
-				if err != nil {
-					return
-				}
-				defer c.Close()
-				_, _ = io.Copy(c, c)
-			}()
+			acceptEach(l, func(c net.Conn) { echo(c, 10*time.Second) })
 			cctx := testClientContext(t)
 			require.NoError(t, cctx.SetALPNProtocols([]string{"echo"}))
 			s, err := Dial(t.Context(), "tcp", l.Addr().String(), cctx)
