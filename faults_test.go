@@ -86,18 +86,15 @@ func TestFault_PeerResetsMidRecord(t *testing.T) {
 // A record header that promises more than arrives, then the end of the
 // transport: with ragged EOFs reported, Python's SSLEOFError.
 func TestFault_TruncatedRecord(t *testing.T) {
-	c, s := handshakePair(t, testClientContext(t), testServerContext(t),
-		[]WrapOption{ServerHostname("localhost"), SuppressRaggedEOFs(false)}, nil)
-	require.NoError(t, c.err)
-	require.NoError(t, s.err)
-	_, err := s.sock.Write([]byte("x"))
+	c, s := raggedPair(t)
+	_, err := s.Write([]byte("x"))
 	require.NoError(t, err)
-	readN(t, c.sock, 1)
-	raw := s.sock.NetConn()
+	readN(t, c, 1)
+	raw := s.NetConn()
 	_, err = raw.Write([]byte{0x17, 0x03, 0x03, 0x40, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
 	require.NoError(t, err)
 	raw.Close()
-	_, err = c.sock.Read(make([]byte, 100))
+	_, err = c.Read(make([]byte, 100))
 	var e *Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, ErrorEOF, e.Code)

@@ -135,6 +135,18 @@ func connected(t testing.TB, cctx, sctx *Context, copts ...WrapOption) (client, 
 	return c.sock, s.sock
 }
 
+// raggedPair is a handshaken pair whose client reports a transport that
+// ends without close_notify (SuppressRaggedEOFs(false)); both ends keep
+// the handshake's deadline.
+func raggedPair(t testing.TB) (client, server *Socket) {
+	t.Helper()
+	c, s := handshakePair(t, testClientContext(t), testServerContext(t),
+		[]WrapOption{ServerHostname("localhost"), SuppressRaggedEOFs(false)}, nil)
+	require.NoError(t, c.err)
+	require.NoError(t, s.err)
+	return c.sock, s.sock
+}
+
 // noGoroutineLeak fails the test if goroutines started during it are still
 // running shortly after it ends.
 func noGoroutineLeak(t *testing.T) {

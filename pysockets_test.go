@@ -429,16 +429,13 @@ func TestSocket_MatchesPython_AfterHandshake(t *testing.T) {
 	for _, id := range []string{"ragged_eof_read", "read_after_ragged_eof_again"} {
 		t.Run(id, func(t *testing.T) {
 			_, steps, _ := loadCase(t, id)
-			c, s := handshakePair(t, testClientContext(t), testServerContext(t),
-				[]WrapOption{ServerHostname("localhost"), SuppressRaggedEOFs(false)}, nil)
-			require.NoError(t, c.err)
-			require.NoError(t, s.err)
-			_, err := s.sock.Write([]byte("hello"))
+			c, s := raggedPair(t)
+			_, err := s.Write([]byte("hello"))
 			require.NoError(t, err)
-			got, err := readPy(c.sock, 1024)
+			got, err := readPy(c, 1024)
 			require.NoError(t, err)
 			require.Equal(t, "hello", string(got))
-			s.sock.NetConn().Close() // no close_notify
+			s.NetConn().Close() // no close_notify
 			var reads []pyStep
 			for _, st := range steps {
 				if st.Side == "client" && st.Op == "read" && !st.OK {
@@ -447,7 +444,7 @@ func TestSocket_MatchesPython_AfterHandshake(t *testing.T) {
 			}
 			require.NotEmpty(t, reads)
 			for _, want := range reads {
-				got, err := readPy(c.sock, 1024)
+				got, err := readPy(c, 1024)
 				assertStepLikePython(t, want, got, err)
 			}
 		})
