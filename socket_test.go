@@ -706,25 +706,18 @@ func TestSocket_ConcurrentReadWriteClose(t *testing.T) {
 	c, s := connected(t, testClientContext(t), testServerContext(t))
 	go func() { _, _ = io.Copy(s, s) }()
 	var wg sync.WaitGroup
+	untilError := func(op func([]byte) (int, error), size int) {
+		defer wg.Done()
+		buf := make([]byte, size)
+		for {
+			if _, err := op(buf); err != nil {
+				return
+			}
+		}
+	}
 	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		buf := make([]byte, 1000)
-		for {
-			if _, err := c.Write(buf); err != nil {
-				return
-			}
-		}
-	}()
-	go func() {
-		defer wg.Done()
-		buf := make([]byte, 4096)
-		for {
-			if _, err := c.Read(buf); err != nil {
-				return
-			}
-		}
-	}()
+	go untilError(c.Write, 1000)
+	go untilError(c.Read, 4096)
 	time.Sleep(200 * time.Millisecond)
 	require.NoError(t, c.Close())
 	wg.Wait()
