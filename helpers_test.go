@@ -28,28 +28,8 @@ func listen(t testing.TB, ctx *Context) net.Listener {
 }
 
 // acceptEach runs handle, which must close the connection, on every
-// connection l accepts, each in a goroutine of its own, until l is closed.
-// The wait it returns blocks until the accept loop and every handle have
-// returned.
-func acceptEach(l net.Listener, handle func(net.Conn)) (wait func()) {
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				handle(conn)
-			}()
-		}
-	}()
-	return wg.Wait
-}
+// connection l accepts until l is closed; wait blocks until all returned.
+var acceptEach = loopback.AcceptEach
 
 // echo sends back what conn receives until the peer closes or d passes,
 // then closes conn.

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sslctx/ssl/internal/golden"
+	"github.com/sslctx/ssl/internal/loopback"
 )
 
 func TestSocket_EchoBetweenOurClientAndServer(t *testing.T) {
@@ -583,27 +584,7 @@ func TestDialer_TimeoutCoversHandshake(t *testing.T) {
 	noGoroutineLeak(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer l.Close()
-	var held []net.Conn
-	var mu sync.Mutex
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c) // accepted, never answered
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range held {
-			c.Close()
-		}
-	})
+	loopback.Serve(t, l, nil) // accepted, never answered
 	d := &Dialer{NetDialer: &net.Dialer{Timeout: 100 * time.Millisecond}, Context: testClientContext(t)}
 	start := time.Now()
 	_, err = d.DialContext(t.Context(), "tcp", l.Addr().String())
