@@ -420,20 +420,7 @@ func ExampleNewHTTPTransport() {
 // http/1.1 with the test certificate for "localhost", and returns the
 // address to dial and a function that stops the server.
 func serveHTTP2(handler http.Handler) (addr string, stop func()) {
-	ctx, err := ssl.NewContext(ssl.ProtocolTLSServer)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := ctx.LoadCertChain("testdata/server-rsa.pem", "testdata/server-rsa.key"); err != nil {
-		log.Fatal(err)
-	}
-	if err := ctx.SetALPNProtocols([]string{"h2", "http/1.1"}); err != nil {
-		log.Fatal(err)
-	}
-	l, err := ssl.Listen("tcp", "127.0.0.1:0", ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
+	l := listenTLS("server-rsa", "h2", "http/1.1")
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go ssl.ServeHTTPS(srv, l)
 	_, port, _ := net.SplitHostPort(l.Addr().String())
@@ -441,14 +428,20 @@ func serveHTTP2(handler http.Handler) (addr string, stop func()) {
 }
 
 // listenTLS listens on 127.0.0.1 with a server context holding the test
-// certificate and key testdata/<cert>.pem and testdata/<cert>.key.
-func listenTLS(cert string) net.Listener {
+// certificate and key testdata/<cert>.pem and testdata/<cert>.key, and
+// selecting among the ALPN protocols alpn, if any.
+func listenTLS(cert string, alpn ...string) net.Listener {
 	ctx, err := ssl.NewContext(ssl.ProtocolTLSServer)
 	if err != nil {
 		log.Fatal(err)
 	}
 	if err := ctx.LoadCertChain("testdata/"+cert+".pem", "testdata/"+cert+".key"); err != nil {
 		log.Fatal(err)
+	}
+	if len(alpn) > 0 {
+		if err := ctx.SetALPNProtocols(alpn); err != nil {
+			log.Fatal(err)
+		}
 	}
 	l, err := ssl.Listen("tcp", "127.0.0.1:0", ctx)
 	if err != nil {
