@@ -8,15 +8,25 @@
 // names the libraries, <LIB>_R_<NAME> in each <lib>err.h names a library's
 // reasons. Reasons come and go between series (3.2's record layer brought
 // RECORD_LAYER_FAILURE), so each series has its own file,
-// zerrnames_<series>.go, and the package picks the one of the OpenSSL it
-// runs on.
+// zerrnames_<series>.txt, which the package embeds; it reads the one of the
+// OpenSSL it runs on. The files are text, one entry a line, so that two
+// series compare with diff:
+//
+//	series 3.0
+//	version OpenSSL 3.0.19 27 Jan 2026
+//	number 0x30000130
+//	lib 20 SSL
+//	reason 20 134 CERTIFICATE_VERIFY_FAILED
+//	verify 10 X509_V_ERR_CERT_HAS_EXPIRED
+//
+// with the libraries, reasons and verify codes each sorted by code.
 //
 // Usage:
 //
 //	mkerrnames [-include DIR] [-dir OUTDIR]
 //
 // reads DIR/openssl/*.h (default: pkg-config's includedir for openssl) and
-// writes OUTDIR/zerrnames_<series>.go, printing its name. A table already
+// writes OUTDIR/zerrnames_<series>.txt, printing its name. A table already
 // there from a later patch release of the series is kept when it names
 // everything these headers define as they do (see current).
 package main
@@ -26,7 +36,6 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"go/format"
 	"log"
 	"os"
 	"os/exec"
@@ -68,7 +77,7 @@ type headers struct {
 
 func main() {
 	include := flag.String("include", "", "directory holding openssl/*.h (default: pkg-config's includedir for openssl)")
-	dir := flag.String("dir", ".", "directory to write zerrnames_<series>.go into")
+	dir := flag.String("dir", ".", "directory to write zerrnames_<series>.txt into")
 	flag.Parse()
 	inc := *include
 	if inc == "" {
@@ -80,7 +89,7 @@ func main() {
 	}
 	h := read(filepath.Join(inc, "openssl"))
 	series := seriesOf(h.number)
-	out := filepath.Join(*dir, "zerrnames_"+strings.ReplaceAll(series, ".", "_")+".go")
+	out := filepath.Join(*dir, "zerrnames_"+strings.ReplaceAll(series, ".", "_")+".txt")
 	if old, err := os.ReadFile(out); err != nil || !current(old, h) {
 		if err := os.WriteFile(out, render(h, series), 0o644); err != nil {
 			log.Fatal(err)
@@ -96,56 +105,44 @@ func main() {
 // Such a table is kept, so that the series' table is that of the newest
 // headers seen, and moving between patch releases changes nothing.
 func current(old []byte, h headers) bool {
-	t, ok := parseTable(old)
+	number, have, ok := parseTable(old)
 	if !ok {
 		return false
 	}
 	want := entries(h)
 	for k, name := range want {
-		if t.entries[k] != name {
+		if have[k] != name {
 			return false
 		}
 	}
-	return len(t.entries) == len(want) || t.number > h.number
+	return len(have) == len(want) || number > h.number
 }
 
-// table is what parseTable reads back from a generated file.
-type table struct {
-	number  uint64
-	entries map[string]string // "libs 20", "reasons 20 134", "verify 10" -> mnemonic
-}
-
-var (
-	numberLine  = regexp.MustCompile(`^\tnumber:\s+0x([0-9a-f]+),$`)
-	sectionLine = regexp.MustCompile(`^\t(libs|reasons|verify): \[\]\w+\{$`)
-	entryLine   = regexp.MustCompile(`^\t\t\{(\d+(?:, \d+)?), "(\w+)"\},$`)
-)
-
-// parseTable reads the version number and the entries of a file render
-// wrote.
-func parseTable(src []byte) (table, bool) {
-	t := table{entries: map[string]string{}}
-	section := ""
+// parseTable reads back the version number and the entries of a table
+// render wrote, each entry keyed by its kind and codes ("reason 20 134").
+func parseTable(src []byte) (number uint64, have map[string]string, ok bool) {
+	have = map[string]string{}
 	for _, line := range strings.Split(string(src), "\n") {
-		if m := numberLine.FindStringSubmatch(line); m != nil {
-			t.number, _ = strconv.ParseUint(m[1], 16, 64)
-		} else if m := sectionLine.FindStringSubmatch(line); m != nil {
-			section = m[1]
-		} else if m := entryLine.FindStringSubmatch(line); m != nil && section != "" {
-			t.entries[section+" "+strings.ReplaceAll(m[1], ",", "")] = m[2]
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 2 && f[0] == "number":
+			number, _ = strconv.ParseUint(strings.TrimPrefix(f[1], "0x"), 16, 64)
+		case len(f) == 3 && (f[0] == "lib" || f[0] == "verify"),
+			len(f) == 4 && f[0] == "reason":
+			have[strings.Join(f[:len(f)-1], " ")] = f[len(f)-1]
 		}
 	}
-	return t, t.number != 0 && len(t.entries) > 0
+	return number, have, number != 0 && len(have) > 0
 }
 
 // entries keys what headers define as parseTable keys a table.
 func entries(h headers) map[string]string {
 	e := map[string]string{}
 	for _, l := range h.libs {
-		e[fmt.Sprintf("libs %d", l.code)] = l.name
+		e[fmt.Sprintf("lib %d", l.code)] = l.name
 	}
 	for _, r := range h.reasons {
-		e[fmt.Sprintf("reasons %d %d", r.lib, r.code)] = r.name
+		e[fmt.Sprintf("reason %d %d", r.lib, r.code)] = r.name
 	}
 	for _, c := range h.verify {
 		e[fmt.Sprintf("verify %d", c.code)] = c.name
@@ -268,31 +265,19 @@ func readVerify(hdr string) []code {
 }
 
 func render(h headers, series string) []byte {
-	v := "errNames" + strings.ReplaceAll(series, ".", "")
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "// Code generated by mkerrnames from the headers of %s; DO NOT EDIT.\n\n", h.version)
-	b.WriteString("package openssl\n\n")
-	fmt.Fprintf(&b, "func init() { errNameTables = append(errNameTables, &%s) }\n\n", v)
-	fmt.Fprintf(&b, "// %s holds the mnemonics of OpenSSL %s, sorted by code.\n", v, series)
-	fmt.Fprintf(&b, "var %s = errNameTable{\n\tseries: %q,\n\tversion: %q,\n\tnumber: 0x%08x,\n", v, series, h.version, h.number)
-	b.WriteString("\tlibs: []codeName{\n")
+	fmt.Fprintf(&b, "# Generated by mkerrnames from the headers of %s; DO NOT EDIT.\n", h.version)
+	fmt.Fprintf(&b, "series %s\nversion %s\nnumber 0x%08x\n", series, h.version, h.number)
 	for _, l := range h.libs {
-		fmt.Fprintf(&b, "\t\t{%d, %q},\n", l.code, l.name)
+		fmt.Fprintf(&b, "lib %d %s\n", l.code, l.name)
 	}
-	b.WriteString("\t},\n\treasons: []reasonName{\n")
 	for _, r := range h.reasons {
-		fmt.Fprintf(&b, "\t\t{%d, %d, %q},\n", r.lib, r.code, r.name)
+		fmt.Fprintf(&b, "reason %d %d %s\n", r.lib, r.code, r.name)
 	}
-	b.WriteString("\t},\n\tverify: []codeName{\n")
 	for _, c := range h.verify {
-		fmt.Fprintf(&b, "\t\t{%d, %q},\n", c.code, c.name)
+		fmt.Fprintf(&b, "verify %d %s\n", c.code, c.name)
 	}
-	b.WriteString("\t},\n}\n")
-	src, err := format.Source(b.Bytes())
-	if err != nil {
-		log.Fatalf("mkerrnames: %v", err)
-	}
-	return src
+	return b.Bytes()
 }
 
 func scan(path string, fn func(string)) {
