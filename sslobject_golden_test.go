@@ -67,17 +67,20 @@ func fromLatin1(b []byte) string {
 	return string(r)
 }
 
-// assertStepResult compares one call's outcome with Python's.
-func assertStepResult(t *testing.T, what string, want map[string]any, got any, err error) {
+// assertStepResult compares one call's outcome with what python answered.
+func assertStepResult(t *testing.T, python, what string, want map[string]any, got any, err error) {
 	t.Helper()
 	if want["ok"] == true {
 		if !assert.NoError(t, err, "%s: Python answered %v", what, want["result"]) {
 			return
 		}
+		if want["op"] == "shared_ciphers" && !sharedCiphersComparable(python) {
+			return
+		}
 		assert.Empty(t, cmp.Diff(want["result"], pyValue(t, got)), "%s: result", what)
 		return
 	}
-	exc := exceptionOf(t, want["error"])
+	exc := as313(exceptionOf(t, want["error"]), python)
 	if !assert.Error(t, err, "%s: Python raised %s: %s", what, exc.Class, exc.Message) {
 		return
 	}
@@ -110,7 +113,7 @@ func TestMemoryBIO_MatchesPython(t *testing.T) {
 		default:
 			t.Fatalf("%s: no Go counterpart", what)
 		}
-		assertStepResult(t, what, st, got, err)
+		assertStepResult(t, g.Python, what, st, got, err)
 	}
 }
 
@@ -306,7 +309,7 @@ func TestSSLObject_MatchesPython_Scripts(t *testing.T) {
 					s := p.side(side)
 					got, err := objCall(t, s.obj, op, st["arg"])
 					what := fmt.Sprintf("step %d: %s %s(%v)", i, side, op, st["arg"])
-					assertStepResult(t, what, st, got, err)
+					assertStepResult(t, g.Python, what, st, got, err)
 					sentLikePython(t, what, st["sent"].([]any), tlsRecords(s.take()))
 				}
 			}
