@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "7bba67da89fc45359af538902c6c0acabb61f0a03fb77fd3588c0080bf6a7c8f"
+const shimDigest = "d95a12a5fdd241d376a75800bc4312d57d108d8e53995164351e2e8e9f78d312"
