@@ -9,8 +9,8 @@ import "github.com/sslctx/ssl/openssl"
 // none, or when verification failed and CertNone let the handshake go on
 // (where CPython returns the partial chain OpenSSL built, which no trust
 // anchor vouches for).
-func (s *Socket) GetVerifiedChain() ([][]byte, error) {
-	return s.chainDER(func(ssl *openssl.SSL) []*openssl.X509 {
+func (t *tlsConn) GetVerifiedChain() ([][]byte, error) {
+	return t.chainDER(func(ssl *openssl.SSL) []*openssl.X509 {
 		if ssl.VerifyResult() != openssl.VerifyOK {
 			return nil
 		}
@@ -24,10 +24,10 @@ func (s *Socket) GetVerifiedChain() ([][]byte, error) {
 // client's certificate out of the chain, it is put first, as CPython does.
 // It is nil before the handshake and when the peer sent no certificate
 // (where CPython 3.13's server fails with an AttributeError).
-func (s *Socket) GetUnverifiedChain() ([][]byte, error) {
-	return s.chainDER(func(ssl *openssl.SSL) []*openssl.X509 {
+func (t *tlsConn) GetUnverifiedChain() ([][]byte, error) {
+	return t.chainDER(func(ssl *openssl.SSL) []*openssl.X509 {
 		chain := ssl.PeerCertChain()
-		if s.serverSide {
+		if t.serverSide {
 			x := ssl.PeerCertificate()
 			if x == nil {
 				freeX509s(chain)
@@ -40,12 +40,12 @@ func (s *Socket) GetUnverifiedChain() ([][]byte, error) {
 }
 
 // chainDER encodes the certificates get returns, which it frees.
-func (s *Socket) chainDER(get func(*openssl.SSL) []*openssl.X509) ([][]byte, error) {
-	if !s.handshakeDone.Load() {
+func (t *tlsConn) chainDER(get func(*openssl.SSL) []*openssl.X509) ([][]byte, error) {
+	if !t.handshakeDone.Load() {
 		return nil, nil
 	}
 	var chain []*openssl.X509
-	if !s.ssl(func(ssl *openssl.SSL) { chain = get(ssl) }) {
+	if !t.ssl(func(ssl *openssl.SSL) { chain = get(ssl) }) {
 		return nil, ErrClosed
 	}
 	defer freeX509s(chain)

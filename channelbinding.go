@@ -39,14 +39,14 @@ const (
 //
 // Any other type is an error wrapping ErrInvalidArgument with Python's
 // message.
-func (s *Socket) GetChannelBinding(cbType string) ([]byte, error) {
+func (t *tlsConn) GetChannelBinding(cbType string) ([]byte, error) {
 	switch cbType {
 	case channelBindingTLSUnique:
 		var data []byte
-		if !s.ssl(func(ssl *openssl.SSL) {
+		if !t.ssl(func(ssl *openssl.SSL) {
 			// The first Finished is the client's in a full handshake
 			// and the server's in a resumed one.
-			if ssl.SessionReused() != s.serverSide {
+			if ssl.SessionReused() != t.serverSide {
 				data = ssl.PeerFinished()
 			} else {
 				data = ssl.Finished()
@@ -56,12 +56,12 @@ func (s *Socket) GetChannelBinding(cbType string) ([]byte, error) {
 		}
 		return data, nil
 	case channelBindingTLSExporter:
-		if !s.handshakeDone.Load() {
+		if !t.handshakeDone.Load() {
 			return nil, nil
 		}
 		var version uint16
 		var ems bool
-		if !s.ssl(func(ssl *openssl.SSL) {
+		if !t.ssl(func(ssl *openssl.SSL) {
 			version, ems = uint16(ssl.ProtocolVersion()), ssl.ExtendedMasterSecret()
 		}) {
 			return nil, ErrClosed
@@ -69,7 +69,7 @@ func (s *Socket) GetChannelBinding(cbType string) ([]byte, error) {
 		if version < tls.VersionTLS13 && !ems {
 			return nil, invalidArgument("'%s' channel binding requires TLS 1.3 or the extended master secret (RFC 9266)", cbType)
 		}
-		return s.exportKeyingMaterial(true, version, ems, tlsExporterLabel, []byte{}, tlsExporterLength)
+		return t.exportKeyingMaterial(true, version, ems, tlsExporterLabel, []byte{}, tlsExporterLength)
 	}
 	return nil, invalidArgument("'%s' channel binding type not implemented", cbType)
 }

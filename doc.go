@@ -14,6 +14,8 @@
 //	ctx.wrap_socket(sock, server_hostname=h)
 //	                                     Context.WrapSocket(conn, ServerHostname(h))
 //	SSLSocket.recv/sendall/unwrap        Socket.Read, Write, Unwrap (Socket is a net.Conn)
+//	ctx.wrap_bio(incoming, outgoing)     Context.WrapBIO(in, out): an *SSLObject over two *MemoryBIOs,
+//	                                     the same engine as Socket's with no I/O of its own
 //	SSLSocket.getpeercert()              Socket.GetPeerCert, a *Cert that marshals to Python's dict
 //	ssl.SSLError, SSLCertVerificationError, CertificateError
 //	                                     *Error (errors.Is: ErrEOF, ErrCertVerification, ...), *CertificateError

@@ -130,6 +130,62 @@ func ExampleContext_WrapSocket() {
 	// Output: TLSv1.3 echo: hello
 }
 
+// WrapBIO makes TLS without I/O: each SSLObject reads its peer's bytes from
+// one MemoryBIO and writes its own into another, and the caller carries
+// them, here between a client and a server in one goroutine. ErrWantRead
+// says "carry the bytes, then call again".
+func ExampleContext_WrapBIO() {
+	serverCtx, err := ssl.NewContext(ssl.ProtocolTLSServer)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := serverCtx.LoadCertChain("testdata/server-rsa.pem", "testdata/server-rsa.key"); err != nil {
+		log.Fatal(err)
+	}
+	clientCtx, err := ssl.NewContext(ssl.ProtocolTLSClient)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := clientCtx.LoadVerifyLocations("testdata/ca.pem", ""); err != nil {
+		log.Fatal(err)
+	}
+
+	cIn, cOut, sIn, sOut := ssl.NewMemoryBIO(), ssl.NewMemoryBIO(), ssl.NewMemoryBIO(), ssl.NewMemoryBIO()
+	client, err := clientCtx.WrapBIO(cIn, cOut, ssl.ServerHostname("localhost"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	server, err := serverCtx.WrapBIO(sIn, sOut, ssl.ServerSide(true))
+	if err != nil {
+		log.Fatal(err)
+	}
+	carry := func() {
+		sIn.Write(cOut.Read(-1))
+		cIn.Write(sOut.Read(-1))
+	}
+
+	for cErr, sErr := client.DoHandshake(), server.DoHandshake(); cErr != nil || sErr != nil; {
+		if (cErr != nil && !errors.Is(cErr, ssl.ErrWantRead)) || (sErr != nil && !errors.Is(sErr, ssl.ErrWantRead)) {
+			log.Fatal(cErr, sErr)
+		}
+		carry()
+		cErr, sErr = client.DoHandshake(), server.DoHandshake()
+	}
+
+	if _, err := client.Write([]byte("hello")); err != nil {
+		log.Fatal(err)
+	}
+	carry()
+	buf := make([]byte, 100)
+	n, err := server.Read(buf)
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = server.Read(buf)
+	fmt.Println(client.Version(), string(buf[:n]), errors.Is(err, ssl.ErrWantRead))
+	// Output: TLSv1.3 hello true
+}
+
 // Dial connects, performs the handshake and checks the hostname taken
 // from the address; a certificate for another name fails inside the
 // handshake with Python's verification error.

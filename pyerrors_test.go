@@ -370,7 +370,8 @@ func assertLikePython(t *testing.T, want golden.Exception, err error, sameText b
 	require.Error(t, err, "Python raised %s: %s", want.Class, want.Message)
 	assertPythonClass(t, want.Class, err)
 	switch want.Class {
-	case "SSLError", "SSLCertVerificationError", "SSLEOFError", "SSLZeroReturnError", "SSLSyscallError":
+	case "SSLError", "SSLCertVerificationError", "SSLEOFError", "SSLZeroReturnError", "SSLSyscallError",
+		"SSLWantReadError", "SSLWantWriteError":
 		var e *Error
 		require.ErrorAs(t, err, &e)
 		assert.Equal(t, golden.Str(want.Library), e.Library, "library")

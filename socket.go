@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
-	"math"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -50,16 +49,14 @@ const closeNotifyTimeout = 5 * time.Second
 // underlying connection: a timeout is the net.Error it returns, with
 // Timeout() true, and leaves the Socket usable for the next call.
 type Socket struct {
-	ctx        *Context
-	nc         net.Conn
-	conn       *bio.Conn
-	serverSide bool
-	hostname   string
-	suppress   bool
+	tlsConn // the engine, driven by conn, and the questions asked of it
 
-	handshakeMu   sync.Mutex
-	handshakeDone atomic.Bool
-	handshakeErr  error // sticky once the handshake failed for good
+	nc       net.Conn
+	conn     *bio.Conn
+	suppress bool
+
+	handshakeMu  sync.Mutex
+	handshakeErr error // sticky once the handshake failed for good
 
 	readMu  sync.Mutex // one Read at a time
 	readEnd error      // io.EOF once the peer closed, then returned forever
@@ -94,7 +91,10 @@ func (c *Context) WrapSocket(conn net.Conn, opts ...WrapOption) (*Socket, error)
 // wrap runs Python's wrap_socket in phases: validate the arguments, build
 // the SSL, then run the handshake when asked to.
 func (c *Context) wrap(conn net.Conn, cfg wrapConfig) (*Socket, error) {
-	hostname, err := c.validateWrap(conn, cfg)
+	if conn == nil {
+		return nil, invalidArgument("nil connection")
+	}
+	hostname, err := c.validateWrap(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -102,8 +102,10 @@ func (c *Context) wrap(conn net.Conn, cfg wrapConfig) (*Socket, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Socket{ctx: c, nc: conn, serverSide: cfg.serverSide, hostname: hostname, suppress: cfg.suppressRagged}
+	s := &Socket{tlsConn: tlsConn{ctx: c, serverSide: cfg.serverSide, hostname: hostname},
+		nc: conn, suppress: cfg.suppressRagged}
 	s.conn = bio.New(conn, &sslEngine{ssl: ssl, hostname: hostname, settings: &c.mu})
+	s.drv = s.conn
 	if cfg.handshakeOnWrap {
 		if err := s.DoHandshake(); err != nil {
 			s.Close()
@@ -115,10 +117,7 @@ func (c *Context) wrap(conn net.Conn, cfg wrapConfig) (*Socket, error) {
 
 // validateWrap makes Python's checks of wrap_socket's arguments, in its
 // order, and returns the server hostname as it goes on the wire.
-func (c *Context) validateWrap(conn net.Conn, cfg wrapConfig) (string, error) {
-	if conn == nil {
-		return "", invalidArgument("nil connection")
-	}
+func (c *Context) validateWrap(cfg wrapConfig) (string, error) {
 	if cfg.serverSide && cfg.hostnameSet {
 		return "", invalidArgument("server_hostname can only be specified in client mode")
 	}
@@ -217,19 +216,11 @@ func (s *Socket) DoHandshake() error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
-	r, err := s.conn.Run(bio.OpHandshake, nil, true)
-	if err != nil {
-		return s.transportError(err)
+	r := s.run(bio.OpHandshake, nil, true)
+	if r.wait != nil {
+		return s.transportError(r.wait)
 	}
-	switch r.Status {
-	case bio.Done:
-		s.handshakeDone.Store(true)
-		return nil
-	case bio.Closed:
-		s.handshakeErr = zeroReturnError()
-	default:
-		s.handshakeErr = r.Err
-	}
+	s.handshakeErr = r.err
 	return s.handshakeErr
 }
 
@@ -282,26 +273,23 @@ func (s *Socket) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	r, err := s.conn.Run(bio.OpRead, p, false)
-	if err != nil {
-		return 0, s.transportError(err)
-	}
-	switch r.Status {
-	case bio.Done:
-		return r.N, nil
-	case bio.Closed:
+	r := s.run(bio.OpRead, p, false)
+	switch {
+	case r.wait != nil:
+		return 0, s.transportError(r.wait)
+	case r.err == nil:
+		return r.n, nil
+	case r.closed:
 		s.readEnd = io.EOF
 		return 0, io.EOF
-	}
-	if s.closed.Load() {
+	case s.closed.Load():
 		// Whatever OpenSSL made of the SSL being shut under it.
 		return 0, ErrClosed
-	}
-	if s.suppress && isRaggedEOF(r.Err) {
+	case s.suppress && isRaggedEOF(r.err):
 		s.readEnd = io.EOF
 		return 0, io.EOF
 	}
-	return 0, r.Err
+	return 0, r.err
 }
 
 // Write encrypts and sends all of p (Python's sendall, over SSL_write_ex),
@@ -321,22 +309,18 @@ func (s *Socket) Write(p []byte) (int, error) {
 	total := 0
 	for len(p) > 0 {
 		chunk := p[:min(len(p), writeChunk)]
-		r, err := s.conn.Run(bio.OpWrite, chunk, true)
-		total += r.N
-		if err != nil {
-			return total, s.transportError(err)
+		r := s.run(bio.OpWrite, chunk, true)
+		total += r.n
+		switch {
+		case r.wait != nil:
+			return total, s.transportError(r.wait)
+		case r.err != nil && !r.closed && s.closed.Load():
+			// Whatever OpenSSL made of the SSL being shut under it.
+			return total, ErrClosed
+		case r.err != nil:
+			return total, r.err
 		}
-		switch r.Status {
-		case bio.Failed:
-			if s.closed.Load() {
-				// Whatever OpenSSL made of the SSL being shut under it.
-				return total, ErrClosed
-			}
-			return total, r.Err
-		case bio.Closed:
-			return total, zeroReturnError()
-		}
-		p = p[r.N:]
+		p = p[r.n:]
 	}
 	return total, nil
 }
@@ -380,12 +364,12 @@ func (s *Socket) CloseWrite() error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	r, err := s.conn.Run(bio.OpShutdown, nil, true)
-	if err != nil {
-		return s.transportError(err)
+	r := s.run(bio.OpShutdown, nil, true)
+	if r.wait != nil {
+		return s.transportError(r.wait)
 	}
-	if r.Status == bio.Failed {
-		return r.Err
+	if r.err != nil && !r.closed {
+		return r.err
 	}
 	return nil
 }
@@ -402,14 +386,14 @@ func (s *Socket) Unwrap() (net.Conn, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	for {
-		r, err := s.conn.Run(bio.OpShutdown, nil, true)
-		if err != nil {
-			return nil, s.transportError(err)
+		r := s.run(bio.OpShutdown, nil, true)
+		if r.wait != nil {
+			return nil, s.transportError(r.wait)
 		}
-		if r.Status == bio.Failed {
-			return nil, r.Err
+		if r.err != nil && !r.closed {
+			return nil, r.err
 		}
-		if r.Ret == 1 {
+		if r.ret == 1 {
 			break
 		}
 	}
@@ -452,58 +436,6 @@ func (s *Socket) transportError(err error) error {
 	return err
 }
 
-// ssl runs fn with the SSL object under the pump's lock; false if the
-// Socket is closed.
-func (s *Socket) ssl(fn func(*openssl.SSL)) bool {
-	return s.conn.Locked(func(e bio.Engine) { fn(e.(*sslEngine).ssl) }) == nil
-}
-
-// GetPeerCert returns the peer's certificate as Python's getpeercert()
-// does: nil if the peer sent none (a server that does not ask for client
-// certificates gets none); an empty Cert (JSON {}) if it was received but,
-// with CertNone, not validated; the full description otherwise. Before the
-// handshake it is an error wrapping ErrInvalidArgument.
-func (s *Socket) GetPeerCert() (*Cert, error) {
-	x, err := s.peerX509()
-	if x == nil {
-		return nil, err
-	}
-	defer x.Free()
-	// Python reads the context's verify mode at call time.
-	if s.ctx.VerifyMode() == CertNone {
-		return &Cert{}, nil
-	}
-	return certFromX509(x)
-}
-
-// GetPeerCertDER returns the peer's certificate in DER, validated or not
-// (Python's getpeercert(binary_form=True)), or nil if it sent none.
-func (s *Socket) GetPeerCertDER() ([]byte, error) {
-	x, err := s.peerX509()
-	if x == nil {
-		return nil, err
-	}
-	defer x.Free()
-	der, err := x.DER()
-	if err != nil {
-		return nil, openSSLError(err)
-	}
-	return der, nil
-}
-
-// peerX509 returns the peer's certificate for the caller to free; nil and
-// no error when the peer sent none.
-func (s *Socket) peerX509() (*openssl.X509, error) {
-	if !s.handshakeDone.Load() {
-		return nil, invalidArgument("handshake not done yet")
-	}
-	var x *openssl.X509
-	if !s.ssl(func(ssl *openssl.SSL) { x = ssl.PeerCertificate() }) {
-		return nil, ErrClosed
-	}
-	return x, nil
-}
-
 // PeerCertificate returns the peer's certificate parsed by crypto/x509, or
 // nil if there is none (or Go cannot parse it).
 func (s *Socket) PeerCertificate() *x509.Certificate {
@@ -517,114 +449,6 @@ func (s *Socket) PeerCertificate() *x509.Certificate {
 	}
 	return c
 }
-
-// CipherInfo is Python's cipher() tuple: the cipher's name, the protocol
-// version that defines it (not necessarily the one negotiated) and its
-// secret bits.
-type CipherInfo struct {
-	Name       string
-	Version    string
-	SecretBits int
-}
-
-func cipherInfo(c openssl.Cipher) CipherInfo {
-	bits, _ := c.Bits()
-	return CipherInfo{Name: c.Name(), Version: c.Version(), SecretBits: bits}
-}
-
-// Cipher returns the negotiated cipher (Python's cipher(), from
-// SSL_get_current_cipher); false before the handshake.
-func (s *Socket) Cipher() (CipherInfo, bool) {
-	var c openssl.Cipher
-	s.ssl(func(ssl *openssl.SSL) { c = ssl.CurrentCipher() })
-	if !c.Valid() {
-		return CipherInfo{}, false
-	}
-	return cipherInfo(c), true
-}
-
-// SharedCiphers returns the ciphers both sides enabled, in the server's
-// order (Python's shared_ciphers()); nil on a client or before the
-// handshake.
-func (s *Socket) SharedCiphers() []CipherInfo {
-	if !s.handshakeDone.Load() {
-		return nil
-	}
-	var out []CipherInfo
-	s.ssl(func(ssl *openssl.SSL) {
-		// The server's list is its Context's, read in place: the
-		// Context's lock, taken after the pump's as sslEngine does.
-		s.ctx.mu.RLock()
-		ciphers, ok := ssl.SharedCiphers()
-		s.ctx.mu.RUnlock()
-		if !ok {
-			return
-		}
-		out = make([]CipherInfo, len(ciphers))
-		for i, c := range ciphers {
-			out[i] = cipherInfo(c)
-		}
-	})
-	return out
-}
-
-// Version returns the negotiated protocol version, such as "TLSv1.3"
-// (Python's version(), from SSL_get_version); "" before the handshake.
-func (s *Socket) Version() string {
-	if !s.handshakeDone.Load() {
-		return ""
-	}
-	var v string
-	s.ssl(func(ssl *openssl.SSL) { v = ssl.Version() })
-	return v
-}
-
-// SelectedALPNProtocol returns the application protocol agreed with ALPN
-// (Python's selected_alpn_protocol(), from SSL_get0_alpn_selected), or "".
-func (s *Socket) SelectedALPNProtocol() string {
-	var p string
-	s.ssl(func(ssl *openssl.SSL) { p = ssl.ALPNSelected() })
-	return p
-}
-
-// Pending returns how many decrypted bytes are ready to be read without
-// touching the network (Python's pending(), from SSL_pending).
-func (s *Socket) Pending() int {
-	n := 0
-	s.ssl(func(ssl *openssl.SSL) { n = ssl.Pending() })
-	return n
-}
-
-// SessionReused reports whether the handshake resumed an earlier session
-// (Python's session_reused, from SSL_session_reused).
-func (s *Socket) SessionReused() bool {
-	r := false
-	s.ssl(func(ssl *openssl.SSL) { r = ssl.SessionReused() })
-	return r
-}
-
-// Session returns the TLS session of this connection, to resume it in a
-// later one with ResumeSession (Python's session). With TLS 1.3 the server
-// sends its session tickets after the handshake: read from the Socket
-// first. It is nil before the handshake.
-func (s *Socket) Session() *Session {
-	var sess *openssl.Session
-	s.ssl(func(ssl *openssl.SSL) { sess = ssl.Session() })
-	if sess == nil {
-		return nil
-	}
-	return &Session{s: sess, ctx: s.ctx}
-}
-
-// ServerSide reports whether this is the server end (Python's server_side).
-func (s *Socket) ServerSide() bool { return s.serverSide }
-
-// ServerHostname returns the name the client asked for, IDNA-encoded
-// (Python's server_hostname); "" on a server or when none was given.
-func (s *Socket) ServerHostname() string { return s.hostname }
-
-// Context returns the Context the Socket was wrapped with (Python's context).
-func (s *Socket) Context() *Context { return s.ctx }
 
 // NetConn returns the underlying connection. Reading from or writing to it
 // directly corrupts the TLS session.
@@ -730,31 +554,6 @@ func (s *Socket) ConnectionState() tls.ConnectionState {
 		return s.exportKeyingMaterial(complete, version, ems, label, context, length)
 	})
 	return st
-}
-
-// exportKeyingMaterial is ConnectionState's ExportKeyingMaterial, with
-// crypto/tls's rules: no export before the handshake, nor under TLS 1.2 and
-// below without the extended master secret (RFC 7627), whose absence makes
-// the exported values shareable with a man in the middle. OpenSSL refuses
-// the labels TLS itself uses.
-func (s *Socket) exportKeyingMaterial(complete bool, version uint16, ems bool, label string, context []byte, length int) ([]byte, error) {
-	switch {
-	case !complete:
-		return nil, errors.New("ssl: ExportKeyingMaterial is unavailable before the handshake")
-	case version < tls.VersionTLS13 && !ems:
-		return nil, errors.New("ssl: ExportKeyingMaterial is unavailable when neither TLS 1.3 nor Extended Master Secret are negotiated")
-	case length < 0 || length > math.MaxInt32:
-		return nil, invalidArgument("ExportKeyingMaterial length %d out of range [0, %d]", length, math.MaxInt32)
-	}
-	var out []byte
-	var err error
-	if !s.ssl(func(ssl *openssl.SSL) { out, err = ssl.ExportKeyingMaterial(label, context, length) }) {
-		return nil, ErrClosed
-	}
-	if err != nil {
-		return nil, openSSLError(err)
-	}
-	return out, nil
 }
 
 // Session is a TLS session that a later connection to the same server can

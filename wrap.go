@@ -18,6 +18,7 @@ type wrapConfig struct {
 	hostnameSet      bool
 	session          *Session
 	legacy           string // the first module-level option given, for Context.WrapSocket to refuse
+	socketOnly       string // the first option given that only a Socket takes, for WrapBIO to refuse
 	keyFile          string
 	certFile         string
 	certReqs         VerifyMode
@@ -37,14 +38,14 @@ func ServerSide(on bool) WrapOption { return func(c *wrapConfig) { c.serverSide 
 // it returns (Python's do_handshake_on_connect, default true). When false,
 // the handshake runs on the first Read or Write, or on DoHandshake.
 func DoHandshakeOnConnect(on bool) WrapOption {
-	return func(c *wrapConfig) { c.handshakeOnWrap = on }
+	return func(c *wrapConfig) { c.handshakeOnWrap = on; c.forSocketOnly("DoHandshakeOnConnect") }
 }
 
 // SuppressRaggedEOFs says whether Read reports a connection that ended
 // without TLS's close_notify as io.EOF (true, the default, as Python's
 // suppress_ragged_eofs) or as an *Error with Code ErrorEOF.
 func SuppressRaggedEOFs(on bool) WrapOption {
-	return func(c *wrapConfig) { c.suppressRagged = on }
+	return func(c *wrapConfig) { c.suppressRagged = on; c.forSocketOnly("SuppressRaggedEOFs") }
 }
 
 // ServerHostname names the server a client connects to (Python's
@@ -141,5 +142,13 @@ func encodeHostname(name string) (string, error) {
 func (c *wrapConfig) moduleOnly(name string) {
 	if c.legacy == "" {
 		c.legacy = name
+	}
+}
+
+// forSocketOnly records that an option WrapBIO does not take was given,
+// naming the first for its refusal.
+func (c *wrapConfig) forSocketOnly(name string) {
+	if c.socketOnly == "" {
+		c.socketOnly = name
 	}
 }

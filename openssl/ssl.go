@@ -212,6 +212,21 @@ func (s *SSL) Version() string {
 	return v
 }
 
+// InitFinished returns SSL_is_init_finished: the handshake has completed
+// and no other is under way.
+func (s *SSL) InitFinished() bool {
+	r := C.SSL_is_init_finished(s.p) == 1
+	runtime.KeepAlive(s)
+	return r
+}
+
+// ShutdownState returns SSL_get_shutdown: SentShutdown and ReceivedShutdown bits.
+func (s *SSL) ShutdownState() int {
+	r := int(C.SSL_get_shutdown(s.p))
+	runtime.KeepAlive(s)
+	return r
+}
+
 // ProtocolVersion returns SSL_version: the wire value of the negotiated version.
 func (s *SSL) ProtocolVersion() int {
 	v := int(C.SSL_version(s.p))

@@ -1,5 +1,6 @@
 // Package bio pumps TLS ciphertext between an engine that never touches the
-// network (an SSL object over memory BIOs) and a net.Conn.
+// network (an SSL object over memory BIOs) and a net.Conn (Conn), or two
+// byte queues that the caller fills and drains itself (Mem).
 //
 // Whoever runs an engine operation (a handshake, a read, a write, a
 // shutdown) feeds it the ciphertext it needs and sends what it produced,

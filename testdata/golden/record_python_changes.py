@@ -31,7 +31,9 @@ import sys
 import tempfile
 
 GOLDEN = os.path.dirname(os.path.abspath(__file__))
-FILES = ["certs.json", "ciphers.json", "defaults.json", "errors.json", "sockets.json"]
+FILES = ["certs.json", "ciphers.json", "defaults.json", "errors.json", "sockets.json",
+         "sslobject.json"]
+RECORDERS = ["record.py", "record_sslobject.py"]
 
 # What the recorder itself decides to write per CPython, not an answer of
 # Python's: OpenSSL's own minimum, which only a CPython that sets none of
@@ -41,7 +43,8 @@ NOT_ANSWERS = [["PROTOCOL_TLS", "openssl_minimum_version"]]
 
 def record(python, out):
     env = dict(os.environ, SSLCTX_GOLDEN_OUT=out)
-    subprocess.run([python, os.path.join(GOLDEN, "record.py")], env=env, check=True)
+    for script in RECORDERS:
+        subprocess.run([python, os.path.join(GOLDEN, script)], env=env, check=True)
     (series,) = [d for d in os.listdir(out) if os.path.isdir(os.path.join(out, d))]
     with open(os.path.join(out, series, "meta.json"), encoding="utf-8") as f:
         return os.path.join(out, series), json.load(f)
