@@ -1,2 +1,3 @@
 /* cgo compiles the C files of its package's directory; the shim's source is kept in ../cshim. */
 #include "../cshim/shim.c"
+#include "../cshim/callbacks.c"

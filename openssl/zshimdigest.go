@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "7bba67da89fc45359af538902c6c0acabb61f0a03fb77fd3588c0080bf6a7c8f"
+const shimDigest = "87213f96808ac86d5ca68be351653ada07871be0d53a413b555c45cb88211d60"

@@ -17,7 +17,7 @@ import (
 )
 
 // Files are the shim's sources, relative to the openssl package directory.
-var Files = []string{"../cshim/shim.h", "../cshim/shim.c"}
+var Files = []string{"../cshim/shim.h", "../cshim/shim.c", "../cshim/callbacks.h", "../cshim/callbacks.c"}
 
 func main() {
 	out := flag.String("o", "zshimdigest.go", "output file")
