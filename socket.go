@@ -50,7 +50,7 @@ const closeNotifyTimeout = 5 * time.Second
 // underlying connection: a timeout is the net.Error it returns, with
 // Timeout() true, and leaves the Socket usable for the next call.
 type Socket struct {
-	ctx        *Context
+	ctx        atomic.Pointer[Context] // SetContext changes it
 	nc         net.Conn
 	conn       *bio.Conn
 	serverSide bool
@@ -98,12 +98,13 @@ func (c *Context) wrap(conn net.Conn, cfg wrapConfig) (*Socket, error) {
 	if err != nil {
 		return nil, err
 	}
-	ssl, err := c.buildSSL(cfg, hostname)
+	eng, err := c.newEngine(cfg, hostname)
 	if err != nil {
 		return nil, err
 	}
-	s := &Socket{ctx: c, nc: conn, serverSide: cfg.serverSide, hostname: hostname, suppress: cfg.suppressRagged}
-	s.conn = bio.New(conn, &sslEngine{ssl: ssl, hostname: hostname, settings: &c.mu})
+	s := &Socket{nc: conn, serverSide: cfg.serverSide, hostname: hostname, suppress: cfg.suppressRagged}
+	s.ctx.Store(c)
+	s.conn = bio.New(conn, eng)
 	if cfg.handshakeOnWrap {
 		if err := s.DoHandshake(); err != nil {
 			s.Close()
@@ -149,10 +150,12 @@ func (c *Context) validateWrap(conn net.Conn, cfg wrapConfig) (string, error) {
 	return hostname, nil
 }
 
-// buildSSL makes the SSL from the context's current settings (under its read
-// lock), with its hostname and session.
-func (c *Context) buildSSL(cfg wrapConfig, hostname string) (*openssl.SSL, error) {
+// newEngine makes the SSL from the context's current settings (under its
+// read lock), with its hostname, session and callbacks, and the engine
+// that drives it.
+func (c *Context) newEngine(cfg wrapConfig, hostname string) (*sslEngine, error) {
 	var ssl *openssl.SSL
+	var psk *pskConn
 	err := c.read(func(oc *openssl.Ctx) error {
 		if c.checkHostname && !cfg.serverSide && hostname == "" {
 			return invalidArgument("check_hostname requires server_hostname")
@@ -162,6 +165,10 @@ func (c *Context) buildSSL(cfg wrapConfig, hostname string) (*openssl.SSL, error
 			return openSSLError(err)
 		}
 		if err := setHostname(ssl, hostname, c.checkHostname); err != nil {
+			ssl.Free()
+			return err
+		}
+		if psk, err = c.cb.configure(c, ssl, cfg.serverSide); err != nil {
 			ssl.Free()
 			return err
 		}
@@ -176,7 +183,7 @@ func (c *Context) buildSSL(cfg wrapConfig, hostname string) (*openssl.SSL, error
 			return nil, openSSLError(err)
 		}
 	}
-	return ssl, nil
+	return &sslEngine{ssl: ssl, hostname: hostname, settings: &c.mu, psk: psk, origin: c}, nil
 }
 
 // setHostname gives ssl its SNI and, with check, the name to verify; ""
@@ -217,7 +224,7 @@ func (s *Socket) DoHandshake() error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
-	r, err := s.conn.Run(bio.OpHandshake, nil, true)
+	r, err := s.run(bio.OpHandshake, nil, true)
 	if err != nil {
 		return s.transportError(err)
 	}
@@ -282,7 +289,7 @@ func (s *Socket) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	r, err := s.conn.Run(bio.OpRead, p, false)
+	r, err := s.run(bio.OpRead, p, false)
 	if err != nil {
 		return 0, s.transportError(err)
 	}
@@ -470,7 +477,7 @@ func (s *Socket) GetPeerCert() (*Cert, error) {
 	}
 	defer x.Free()
 	// Python reads the context's verify mode at call time.
-	if s.ctx.VerifyMode() == CertNone {
+	if s.Context().VerifyMode() == CertNone {
 		return &Cert{}, nil
 	}
 	return certFromX509(x)
@@ -554,9 +561,10 @@ func (s *Socket) SharedCiphers() []CipherInfo {
 	s.ssl(func(ssl *openssl.SSL) {
 		// The server's list is its Context's, read in place: the
 		// Context's lock, taken after the pump's as sslEngine does.
-		s.ctx.mu.RLock()
+		c := s.Context()
+		c.mu.RLock()
 		ciphers, ok := ssl.SharedCiphers()
-		s.ctx.mu.RUnlock()
+		c.mu.RUnlock()
 		if !ok {
 			return
 		}
@@ -613,7 +621,7 @@ func (s *Socket) Session() *Session {
 	if sess == nil {
 		return nil
 	}
-	return &Session{s: sess, ctx: s.ctx}
+	return &Session{s: sess, ctx: s.Context()}
 }
 
 // ServerSide reports whether this is the server end (Python's server_side).
@@ -623,8 +631,9 @@ func (s *Socket) ServerSide() bool { return s.serverSide }
 // (Python's server_hostname); "" on a server or when none was given.
 func (s *Socket) ServerHostname() string { return s.hostname }
 
-// Context returns the Context the Socket was wrapped with (Python's context).
-func (s *Socket) Context() *Context { return s.ctx }
+// Context returns the Context the Socket uses (Python's context): the one
+// it was wrapped with, or the one SetContext gave it.
+func (s *Socket) Context() *Context { return s.ctx.Load() }
 
 // NetConn returns the underlying connection. Reading from or writing to it
 // directly corrupts the TLS session.
