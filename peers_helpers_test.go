@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"os/exec"
 	"testing"
 	"time"
@@ -66,4 +67,26 @@ func (p *pyPeer) next(v any) {
 	case <-time.After(20 * time.Second):
 		p.t.Fatal("no answer from the python peer within 20s")
 	}
+}
+
+// listenOne listens on a loopback port picked by the system, closed when
+// the test ends.
+func listenOne(t *testing.T) (net.Listener, string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	return l, l.Addr().String()
+}
+
+// acceptOne accepts one connection within 10 seconds; the connection's
+// deadline is 20 seconds away, and it is closed when the test ends.
+func acceptOne(t *testing.T, l net.Listener) net.Conn {
+	t.Helper()
+	require.NoError(t, l.(*net.TCPListener).SetDeadline(time.Now().Add(10*time.Second)))
+	conn, err := l.Accept()
+	require.NoError(t, err)
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
