@@ -23,6 +23,13 @@ type callbackSettings struct {
 // post-handshake authentication switch and the PSK callbacks, which
 // OpenSSL copies from the SSL_CTX at SSL_new.
 func (cb *callbackSettings) configure(c *Context, ssl *openssl.SSL, server bool) (*pskConn, error) {
+	if !server {
+		// The session id context is a server's: on a client it only
+		// makes OpenSSL refuse a TLS 1.3 external PSK, whose session it
+		// builds with none ("attempt to reuse session in different
+		// context"). Modern CPython sets none at all.
+		ssl.ClearSessionIDContext()
+	}
 	if cb.pha {
 		ssl.EnablePostHandshakeAuth(server)
 	}

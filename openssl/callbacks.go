@@ -158,3 +158,10 @@ func (s *SSL) SetPSKCallbacks(cb PSKCallbacks) error {
 	}
 	return err
 }
+
+// ClearSessionIDContext empties the SSL's session id context
+// (SSL_set_session_id_context with none), which only a server uses.
+func (s *SSL) ClearSessionIDContext() {
+	C.SSL_set_session_id_context(s.p, nil, 0)
+	runtime.KeepAlive(s)
+}
