@@ -17,7 +17,7 @@ FUZZ_TARGETS = \
 	.:FuzzClientHandshake \
 	.:FuzzCorruptedRecords
 
-.PHONY: deps test fmt-check vet generate demo bench fuzz docker conformance leakcheck load matrix
+.PHONY: deps test fmt-check vet generate demo bench httpload fuzz docker conformance leakcheck load matrix
 
 ## deps: install what cgo and the tests need beyond Go (libssl-dev, openssl, pkg-config, curl) when missing;
 ## a no-op when everything is there. test and demo run it first.
@@ -52,6 +52,12 @@ demo: deps
 BENCH_ROUNDS ?= 5
 bench: bench/cref/cref
 	$(GO) run ./bench/cmd/benchtable -cref bench/cref/cref -rounds $(BENCH_ROUNDS)
+
+## httpload: requests/s of one handler on ServeHTTPS and on net/http over crypto/tls, HTTP/1.1 and HTTP/2,
+## interleaved; h2load (apt-get install nghttp2-client) is the client when installed, else Go's (HTTPLOAD_CLIENT=go).
+HTTPLOAD_CLIENT ?=
+httpload:
+	$(GO) run ./bench/cmd/httpload -rounds $(BENCH_ROUNDS) $(if $(HTTPLOAD_CLIENT),-client $(HTTPLOAD_CLIENT))
 
 bench/cref/cref: bench/cref/cref.c
 	$${CC:-cc} -O2 -Wall -o $@ $< $$(pkg-config --cflags --libs libssl libcrypto) -lpthread

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/sslctx/ssl"
@@ -366,6 +368,104 @@ func serveHTTPS(handler http.Handler) (addr string, stop func()) {
 		ReadHeaderTimeout: 10 * time.Second,            // also bounds the handshake
 	}
 	go srv.Serve(l)
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return "localhost:" + port, func() { srv.Close() }
+}
+
+// HTTP/2 and HTTP/1.1 from one http.Server over this library, as ALPN
+// selects; handlers see r.TLS on both.
+func ExampleServeHTTPS() {
+	ctx, err := ssl.CreateDefaultContext(ssl.PurposeClientAuth)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := ctx.LoadCertChain("testdata/server-rsa.pem", "testdata/server-rsa.key"); err != nil {
+		log.Fatal(err)
+	}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s over %s, ALPN %q\n", r.Proto, tls.VersionName(r.TLS.Version), r.TLS.NegotiatedProtocol)
+	})
+	if err := ctx.SetALPNProtocols([]string{"h2", "http/1.1"}); err != nil { // offer HTTP/2 first
+		log.Fatal(err)
+	}
+	ln, err := ssl.Listen("tcp", "127.0.0.1:0", ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go ssl.ServeHTTPS(srv, ln) // HTTP/2 or HTTP/1.1 as ALPN selects; r.TLS set on both
+	defer srv.Close()
+
+	// Go's own client over crypto/tls, offering h2 and http/1.1.
+	pem, err := os.ReadFile("testdata/ca.pem")
+	if err != nil {
+		log.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, ForceAttemptHTTP2: true}
+	defer tr.CloseIdleConnections()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	resp, err := (&http.Client{Transport: tr}).Get("https://localhost:" + port + "/")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	io.Copy(os.Stdout, resp.Body)
+	// Output: HTTP/2.0 over TLS 1.3, ALPN "h2"
+}
+
+// An http.Client whose TLS is this library's: HTTP/2 or HTTP/1.1 as the
+// server selects, verified by OpenSSL with the Context's CAs, also through
+// a proxy named by HTTPS_PROXY.
+func ExampleNewHTTPTransport() {
+	addr, stop := serveHTTP2(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "hello")
+	}))
+	defer stop()
+
+	ctx, err := ssl.CreateDefaultContext(ssl.PurposeServerAuth)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := ctx.LoadVerifyLocations("testdata/ca.pem", ""); err != nil {
+		log.Fatal(err)
+	}
+	client := &http.Client{Transport: ssl.NewHTTPTransport(ctx), Timeout: 30 * time.Second}
+	resp, err := client.Get("https://" + addr + "/") // HTTP/2 when the server selects h2
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	defer client.CloseIdleConnections()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(resp.Proto, " ", resp.Status, " ", resp.TLS.NegotiatedProtocol, ": ", string(body))
+	// Output: HTTP/2.0 200 OK h2: hello
+}
+
+// serveHTTP2 serves handler with ServeHTTPS on 127.0.0.1, offering h2 and
+// http/1.1 with the test certificate for "localhost", and returns the
+// address to dial and a function that stops the server.
+func serveHTTP2(handler http.Handler) (addr string, stop func()) {
+	ctx, err := ssl.NewContext(ssl.ProtocolTLSServer)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := ctx.LoadCertChain("testdata/server-rsa.pem", "testdata/server-rsa.key"); err != nil {
+		log.Fatal(err)
+	}
+	if err := ctx.SetALPNProtocols([]string{"h2", "http/1.1"}); err != nil {
+		log.Fatal(err)
+	}
+	l, err := ssl.Listen("tcp", "127.0.0.1:0", ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go ssl.ServeHTTPS(srv, l)
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	return "localhost:" + port, func() { srv.Close() }
 }

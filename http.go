@@ -8,8 +8,10 @@ import (
 	"sync"
 )
 
-// net/http handshakes and negotiates HTTP/2 only for a *tls.Conn. With a
-// *Socket from Listen or NewListener, http.Server serves HTTP/1.1, runs the
+// net/http handshakes and negotiates HTTP/2 only for a *tls.Conn:
+// ServeHTTPS and NewHTTPTransport (http_server.go, http_transport.go) do
+// both for Sockets. With a *Socket from Listen or NewListener given to
+// http.Server.Serve directly, it serves HTTP/1.1, runs the
 // handshake inside the first request read (bounded by ReadHeaderTimeout or
 // ReadTimeout, not TLSHandshakeTimeout), and copies Socket.ConnectionState
 // into Request.TLS when the connection arrives, before that handshake: the

@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "87213f96808ac86d5ca68be351653ada07871be0d53a413b555c45cb88211d60"
+const shimDigest = "5223ffae532cdf0e9120f15868a517ee44246629700330a197b89177ab0cc61a"

@@ -226,6 +226,7 @@ func TestCommandHelp(t *testing.T) {
 		"ciphers":                {"-protocol", "-ciphersuites", "-json"},
 		"cert":                   {"-der", "-compact", "-json"},
 		"get-server-certificate": {"-cafile", "-protocol", "-timeout"},
+		"get":                    {"-cafile", "-alpn", "-keylog", "-o", "-v", "-timeout"},
 	}
 	require.Len(t, commands, len(want))
 	for name, flags := range want {
@@ -237,7 +238,7 @@ func TestCommandHelp(t *testing.T) {
 			assert.Contains(t, out, commands[name].summary)
 			assert.Contains(t, out, "Exit codes: 0 success, 1 the operation failed, 2 a wrong command line.")
 			for _, f := range flags {
-				assert.Regexp(t, `\n  `+f+`[ \n]`, out, "%s --help names %s", name, f)
+				assert.Regexp(t, `\n  `+f+`[ \t\n]`, out, "%s --help names %s", name, f)
 			}
 		}
 

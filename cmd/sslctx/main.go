@@ -7,6 +7,7 @@
 //	sslctx ciphers SPEC                  what a cipher string selects
 //	sslctx cert FILE                     certificates, and Python's dict
 //	sslctx get-server-certificate H:P    the server's certificate in PEM
+//	sslctx get URL                       fetch a page over HTTP/2 or HTTP/1.1
 //
 // connect is Python's SSLContext plus wrap_socket on a TCP connection: it
 // prints the negotiated version(), cipher() and selected_alpn_protocol(),
@@ -20,7 +21,9 @@
 // get_ciphers() for an OpenSSL cipher string, cert decodes every
 // certificate of a PEM or DER file (key, usages, fingerprints, and
 // getpeercert()'s dict), and get-server-certificate is Python's
-// get_server_certificate. demo makes its certificates at start.
+// get_server_certificate. get fetches a page with the library's HTTP
+// transport and prints the protocol, the status and the TLS facts before
+// the body. demo makes its certificates at start.
 //
 // Flags may come before or after the arguments; `sslctx help COMMAND` or
 // `sslctx COMMAND --help` lists them; `sslctx --version` prints the
@@ -65,6 +68,8 @@ func init() {
 		"serve":   {summary: "serve TLS on a port: echo each connection's bytes, or answer HTTPS", run: runServe, help: serveHelp},
 		"ciphers": {summary: "the ciphers an OpenSSL cipher string selects, as Python's get_ciphers()", run: runCiphers, help: ciphersHelp},
 		"cert":    {summary: "every certificate of a PEM or DER file: its key, usages, fingerprints and Python's getpeercert() dict", run: runCert, help: certHelp},
+		"get": {summary: "fetch an https:// URL over HTTP/2 or HTTP/1.1 with this library's TLS and print the protocol, status, TLS facts and body",
+			run: runGet, help: getHelp},
 		"get-server-certificate": {summary: "fetch a server's certificate in PEM, as Python's get_server_certificate()",
 			run: runGetServerCertificate, help: getServerCertificateHelp},
 	}

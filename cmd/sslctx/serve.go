@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -24,8 +25,9 @@ const serveHelp = `Listens on -listen with a PROTOCOL_TLS_SERVER context holding
 and serves each connection:
   -mode echo   sends back every byte the client sends, until it closes;
   -mode https  answers GET / with a text page naming the connection's
-               protocol and cipher (HTTP/1.1; ALPN offers http/1.1 unless
-               -alpn says otherwise).
+               HTTP version, protocol and cipher: HTTP/2 or HTTP/1.1 as ALPN
+               selects (ssl.ServeHTTPS; the server accepts h2,http/1.1
+               unless -alpn says otherwise).
 First it prints "listening on ADDRESS", then one line per connection once its
 handshake is over:
   REMOTE: PROTOCOL CIPHER [alpn=P] [sni=NAME] [client="CN"]
@@ -110,18 +112,18 @@ func parseServe(args []string, stdout, stderr io.Writer) (*serveConfig, error) {
 	return cfg, nil
 }
 
-// serveALPN is the ALPN protocols to accept: -alpn, and for HTTPS
+// serveALPN is the ALPN protocols to accept: -alpn, and for HTTPS h2 and
 // http/1.1 unless -alpn says otherwise.
 func serveALPN(fs *flag.FlagSet, mode, alpn string) ([]string, error) {
 	protos := parseALPN(alpn)
 	if mode != "https" {
 		return protos, nil
 	}
-	if slices.Contains(protos, "h2") {
-		return nil, usageError{"-mode https speaks HTTP/1.1 only: -alpn must not offer h2"}
-	}
 	if !isSet(fs, "alpn") {
-		protos = []string{"http/1.1"}
+		return []string{"h2", "http/1.1"}, nil
+	}
+	if other := slices.DeleteFunc(slices.Clone(protos), func(p string) bool { return p == "h2" || p == "http/1.1" }); len(other) > 0 {
+		return nil, usageError{fmt.Sprintf("-mode https speaks h2 and http/1.1: -alpn must not offer %s", strings.Join(other, ","))}
 	}
 	return protos, nil
 }
@@ -243,7 +245,7 @@ func serveHTTPS(l *serveListener, sigc <-chan os.Signal, out *lineWriter, timeou
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprint(w, connectionPage(s))
+		fmt.Fprint(w, connectionPage(s, r.Proto))
 	})
 	// open counts the connections being served, for -n to wait for them.
 	var open sync.WaitGroup
@@ -268,7 +270,7 @@ func serveHTTPS(l *serveListener, sigc <-chan os.Signal, out *lineWriter, timeou
 		},
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
+	go func() { errc <- ssl.ServeHTTPS(srv, l) }()
 	select {
 	case sig := <-sigc:
 		out.printf("stopping: %v", sig)
@@ -298,10 +300,10 @@ func serveHTTPS(l *serveListener, sigc <-chan os.Signal, out *lineWriter, timeou
 }
 
 // connectionPage is the text GET / answers with.
-func connectionPage(s *ssl.Socket) string {
+func connectionPage(s *ssl.Socket, httpVersion string) string {
 	f := factsOf(s)
-	page := fmt.Sprintf("Hello from sslctx serve, over %s.\n\nprotocol:  %s\ncipher:    %s (%s, %d secret bits)\n",
-		ssl.OpenSSLVersion, f.version, f.cipher.Name, f.cipher.Version, f.cipher.SecretBits)
+	page := fmt.Sprintf("Hello from sslctx serve, over %s.\n\nhttp:      %s\nprotocol:  %s\ncipher:    %s (%s, %d secret bits)\n",
+		ssl.OpenSSLVersion, httpVersion, f.version, f.cipher.Name, f.cipher.Version, f.cipher.SecretBits)
 	if f.alpn != "" {
 		page += "alpn:      " + f.alpn + "\n"
 	}
@@ -374,9 +376,13 @@ type handshakingConn struct {
 	err     error
 }
 
-func (c *handshakingConn) handshake() error {
+func (c *handshakingConn) handshake() error { return c.HandshakeContext(context.Background()) }
+
+// HandshakeContext is the handshake of handshake, within ctx as well:
+// ssl.ServeHTTPS runs it with the server's own bound.
+func (c *handshakingConn) HandshakeContext(parent context.Context) error {
 	c.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		ctx, cancel := context.WithTimeout(parent, c.timeout)
 		defer cancel()
 		err := c.Socket.HandshakeContext(ctx)
 		if errors.Is(err, context.DeadlineExceeded) {

@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -98,6 +101,29 @@ func TestServeHTTPS(t *testing.T) {
 	assert.Equal(t, 0, srv.exitCode(t), srv.errs.String())
 }
 
+// -mode https serves HTTP/2 and HTTP/1.1 as ALPN selects: curl gets the
+// version it asks for, and the page and the connection line say which.
+func TestServeHTTPSBothVersions(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	require.NoError(t, err, "the HTTPS tests need curl (apt-get install curl)")
+	srv := startServe(t, serveArgs("-mode", "https", "-n", "2")...)
+	_, port, err := net.SplitHostPort(srv.addr)
+	require.NoError(t, err)
+	for _, tc := range []struct{ flag, version, page, alpn string }{
+		{"--http2", "2", "http:      HTTP/2.0\n", "h2"},
+		{"--http1.1", "1.1", "http:      HTTP/1.1\n", "http/1.1"},
+	} {
+		out, err := exec.Command(curl, tc.flag, "--silent", "--show-error", "--max-time", "10",
+			"--cacert", td("ca.pem"), "--resolve", "localhost:"+port+":127.0.0.1",
+			"--write-out", "%{http_version}", "https://localhost:"+port+"/").CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		assert.Contains(t, string(out), tc.page)
+		assert.True(t, strings.HasSuffix(string(out), "\n"+tc.version), "%s", out)
+		assert.Regexp(t, `^127\.0\.0\.1:\d+: TLSv1\.3 TLS_\S+ alpn=`+regexp.QuoteMeta(tc.alpn)+` sni=localhost$`, srv.nextLine(t))
+	}
+	assert.Equal(t, 0, srv.exitCode(t), srv.errs.String())
+}
+
 func TestServeSignal(t *testing.T) {
 	for _, mode := range []string{"echo", "https"} {
 		t.Run(mode, func(t *testing.T) {
@@ -127,7 +153,7 @@ func TestServeUsage(t *testing.T) {
 		{"serve", "-cert", td("server-rsa.pem"), "-mode", "gopher"},
 		{"serve", "-cert", td("server-rsa.pem"), "-verify", "required"},
 		{"serve", "-cert", td("server-rsa.pem"), "-verify", "maybe", "-cafile", td("ca.pem")},
-		{"serve", "-cert", td("server-rsa.pem"), "-mode", "https", "-alpn", "h2,http/1.1"},
+		{"serve", "-cert", td("server-rsa.pem"), "-mode", "https", "-alpn", "h2,x-echo"},
 		{"serve", "-cert", td("server-rsa.pem"), "-n", "-1"},
 	} {
 		code, _, stderr := runCLI(args...)
