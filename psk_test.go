@@ -42,13 +42,18 @@ type pyPSKScenario struct {
 
 var pskKey = []byte{0xde, 0xad, 0xbe, 0xef}
 
-// loadPSKGolden reads what CPython 3.13 answered (record_psk.py). No
-// CPython with PSK callbacks (3.13 and later) links OpenSSL 1.1.1: there
-// the answers recorded on 3.0 stand in.
+// pskStandIn says the answers are another series': no CPython with PSK
+// callbacks (3.13 and later) links OpenSSL 1.1.1, where those recorded on
+// 3.0 stand in. Only what does not come from OpenSSL's own tables is
+// compared then: not the message texts, which 1.1.1 words otherwise (it
+// has none for the unknown_psk_identity alert).
+var pskStandIn = golden.Series() == "1.1.1"
+
+// loadPSKGolden reads what CPython 3.13 answered (record_psk.py).
 func loadPSKGolden(t *testing.T) map[string]json.RawMessage {
 	t.Helper()
 	var answers map[string]json.RawMessage
-	if golden.Series() == "1.1.1" {
+	if pskStandIn {
 		b, err := os.ReadFile(golden.Path("golden/3.0/psk.json"))
 		require.NoError(t, err)
 		require.NoError(t, json.Unmarshal(b, &answers))
@@ -135,7 +140,9 @@ func sameOutcome(t *testing.T, what string, want, got *pyOutcome) {
 	if want.Reason != nil {
 		assert.Equal(t, *want.Reason, *got.Reason, what)
 	}
-	assert.Equal(t, pyReasonPrefix.ReplaceAllString(want.Message, ""), got.Message, what)
+	if !pskStandIn {
+		assert.Equal(t, pyReasonPrefix.ReplaceAllString(want.Message, ""), got.Message, what)
+	}
 }
 
 // The PSK callbacks behave as CPython 3.13's in the same scenarios on the
