@@ -84,7 +84,8 @@ func (d AlertDescription) String() string {
 
 // AlertError ends a handshake with a TLS alert: an SNI callback returns it
 // to send that alert (Python's callback returning an
-// ALERT_DESCRIPTION_* value).
+// ALERT_DESCRIPTION_* value). A Description outside 0-255, which no alert
+// has, sends internal_error.
 type AlertError struct {
 	Description AlertDescription
 }
@@ -207,13 +208,13 @@ func (s *Socket) answerSNI() error {
 	if fn := c.sniCallback(); fn != nil {
 		cause = callSNI(fn, s, name, c)
 	}
-	alert := -1
+	alert := 0
 	if cause != nil {
 		alert = int(alertFor(cause))
 	}
 	if s.conn.Locked(func(be bio.Engine) {
 		e := be.(*sslEngine)
-		e.ssl.DecideSNI(alert >= 0, alert)
+		e.ssl.DecideSNI(cause != nil, alert)
 		e.cause = cause
 	}) != nil {
 		return ErrClosed

@@ -314,6 +314,7 @@ func TestSNI_ErrorsMapToAlerts(t *testing.T) {
 		{"wrapped AlertError", fmt.Errorf("refused: %w", AlertError{AlertDescriptionAccessDenied}), "TLSV1_ALERT_ACCESS_DENIED"},
 		{"*AlertError", &AlertError{AlertDescriptionHandshakeFailure}, "SSLV3_ALERT_HANDSHAKE_FAILURE"},
 		{"nil *AlertError", (*AlertError)(nil), "TLSV1_ALERT_INTERNAL_ERROR"},
+		{"no such alert", AlertError{300}, "TLSV1_ALERT_INTERNAL_ERROR"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sctx := testServerContext(t)
