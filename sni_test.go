@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sslctx/ssl/internal/testpeer"
+	"github.com/sslctx/ssl/openssl"
 )
 
 // sniServer is one server that presents three certificates by name: the
@@ -466,4 +468,29 @@ func TestSNI_SetContextArguments(t *testing.T) {
 	require.NoError(t, c.Close())
 	require.NoError(t, s.Close())
 	assert.ErrorIs(t, s.SetContext(other), ErrClosed)
+}
+
+// A client's renegotiation (TLS 1.2) sends another ClientHello, which
+// reaches the server inside a Read: the callback runs there too, as
+// CPython's does (measured with CPython 3.13 and s_client's "R": two
+// calls).
+func TestSNI_CalledAgainOnRenegotiation(t *testing.T) {
+	srv := newSNIServer(t)
+	// OpenSSL 3 refuses a client's renegotiation unless asked; 1.1.1
+	// allows it (and has no such option: the bit is 0).
+	require.NoError(t, srv.ctx.SetOptions(srv.ctx.Options()|Options(openssl.OpAllowClientRenegotiation)))
+	require.NoError(t, srv.byName["localhost"].SetOptions(srv.byName["localhost"].Options()|Options(openssl.OpAllowClientRenegotiation)))
+	l, addr := listenOne(t)
+	p := testpeer.StartClient(t, addr, "-tls1_2", "-servername", "localhost", "-CAfile", td("ca.pem"))
+	s, err := srv.ctx.WrapSocket(acceptOne(t, l), ServerSide(true))
+	require.NoError(t, err)
+	defer s.Close()
+	require.EqualValues(t, 1, srv.calls.Load())
+	require.NoError(t, p.Send("R\n"))
+	_, ok := p.WaitFor(regexp.MustCompile(`RENEGOTIATING`), 10*time.Second)
+	require.True(t, ok, p.Output())
+	require.NoError(t, p.Send("after renegotiation\n"))
+	assert.Equal(t, "after renegotiation\n", string(readN(t, s, 20)))
+	assert.EqualValues(t, 2, srv.calls.Load())
+	assert.Same(t, srv.byName["localhost"], s.Context())
 }
