@@ -39,7 +39,7 @@ vet:
 conformance:
 	$(GO) test -race -count=1 ./internal/conformance
 
-## generate: the shim digest, and the error mnemonics of the installed OpenSSL series (openssl/zerrnames_<series>.go).
+## generate: the shim digest, and the error mnemonics of the installed OpenSSL series (openssl/zerrnames_<series>.txt).
 ## Another series: go run ./openssl/internal/mkerrnames -include <root>/usr/include -dir openssl
 generate:
 	$(GO) generate ./openssl

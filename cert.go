@@ -332,52 +332,61 @@ func pyUTF8Error(s string) (string, bool) {
 	if utf8.ValidString(s) {
 		return "", false
 	}
-	cont := func(i int, lo, hi byte) bool { return i < len(s) && s[i] >= lo && s[i] <= hi }
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c < 0x80 {
+		if s[i] < 0x80 {
 			i++
 			continue
 		}
-		// need: continuation bytes; lo, hi: the range of the first one.
-		need, lo, hi := 0, byte(0x80), byte(0xbf)
-		switch {
-		case c >= 0xc2 && c <= 0xdf:
-			need = 1
-		case c >= 0xe0 && c <= 0xef:
-			need = 2
-			if c == 0xe0 {
-				lo = 0xa0
-			} else if c == 0xed {
-				hi = 0x9f
-			}
-		case c >= 0xf0 && c <= 0xf4:
-			need = 3
-			if c == 0xf0 {
-				lo = 0x90
-			} else if c == 0xf4 {
-				hi = 0x8f
-			}
-		default:
+		l := utf8LeadOf(s[i])
+		if l == nil {
 			return pyDecodeMessage(s, i, i+1, "invalid start byte"), true
 		}
-		for k := 1; k <= need; k++ {
-			first := k == 1
-			ok := cont(i+k, 0x80, 0xbf)
-			if first {
-				ok = cont(i+k, lo, hi)
-			}
-			if ok {
-				continue
+		for k := 1; k <= l.need; k++ {
+			lo, hi := byte(0x80), byte(0xbf)
+			if k == 1 {
+				lo, hi = l.lo, l.hi
 			}
 			if i+k >= len(s) {
 				return pyDecodeMessage(s, i, len(s), "unexpected end of data"), true
 			}
-			return pyDecodeMessage(s, i, i+k, "invalid continuation byte"), true
+			if s[i+k] < lo || s[i+k] > hi {
+				return pyDecodeMessage(s, i, i+k, "invalid continuation byte"), true
+			}
 		}
-		i += need + 1
+		i += l.need + 1
 	}
 	return "", false
+}
+
+// utf8Lead is a row of Unicode's table of well-formed UTF-8 byte sequences
+// (Table 3-7), which Python's decoder follows: lead bytes first to last
+// take need continuation bytes, the first of them in lo-hi, the others in
+// 0x80-0xbf.
+type utf8Lead struct {
+	first, last, lo, hi byte
+	need                int
+}
+
+var utf8Leads = []utf8Lead{
+	{0xc2, 0xdf, 0x80, 0xbf, 1},
+	{0xe0, 0xe0, 0xa0, 0xbf, 2},
+	{0xe1, 0xec, 0x80, 0xbf, 2},
+	{0xed, 0xed, 0x80, 0x9f, 2},
+	{0xee, 0xef, 0x80, 0xbf, 2},
+	{0xf0, 0xf0, 0x90, 0xbf, 3},
+	{0xf1, 0xf3, 0x80, 0xbf, 3},
+	{0xf4, 0xf4, 0x80, 0x8f, 3},
+}
+
+// utf8LeadOf returns the row of lead byte c, or nil when c starts no
+// well-formed sequence.
+func utf8LeadOf(c byte) *utf8Lead {
+	for i := range utf8Leads {
+		if c >= utf8Leads[i].first && c <= utf8Leads[i].last {
+			return &utf8Leads[i]
+		}
+	}
+	return nil
 }
 
 func pyDecodeMessage(s string, start, end int, reason string) string {

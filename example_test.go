@@ -96,17 +96,7 @@ func ExampleDecodeCertFile() {
 // A server and a client on loopback: the client verifies the server
 // against the test CA and checks that it is "localhost".
 func ExampleContext_WrapSocket() {
-	server, err := ssl.NewContext(ssl.ProtocolTLSServer)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := server.LoadCertChain("testdata/server-rsa.pem", "testdata/server-rsa.key"); err != nil {
-		log.Fatal(err)
-	}
-	l, err := ssl.Listen("tcp", "127.0.0.1:0", server)
-	if err != nil {
-		log.Fatal(err)
-	}
+	l := listenTLS("server-rsa") // a server context on ssl.Listen, for "localhost"
 	defer l.Close()
 	go func() {
 		c, err := l.Accept()
@@ -144,17 +134,7 @@ func ExampleContext_WrapSocket() {
 // from the address; a certificate for another name fails inside the
 // handshake with Python's verification error.
 func ExampleDial() {
-	server, err := ssl.NewContext(ssl.ProtocolTLSServer)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := server.LoadCertChain("testdata/server-other.pem", "testdata/server-other.key"); err != nil {
-		log.Fatal(err)
-	}
-	l, err := ssl.Listen("tcp", "127.0.0.1:0", server)
-	if err != nil {
-		log.Fatal(err)
-	}
+	l := listenTLS("server-other") // a valid certificate, for other.example only
 	defer l.Close()
 	go func() {
 		if c, err := l.Accept(); err == nil {
@@ -351,17 +331,7 @@ func ExampleFillRequestTLS() {
 // with the test certificate for "localhost", and returns the address to
 // dial and a function that stops the server.
 func serveHTTPS(handler http.Handler) (addr string, stop func()) {
-	ctx, err := ssl.NewContext(ssl.ProtocolTLSServer)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := ctx.LoadCertChain("testdata/server-rsa.pem", "testdata/server-rsa.key"); err != nil {
-		log.Fatal(err)
-	}
-	l, err := ssl.Listen("tcp", "127.0.0.1:0", ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
+	l := listenTLS("server-rsa")
 	srv := &http.Server{
 		Handler:           ssl.FillRequestTLS(handler), // r.TLS after the handshake
 		ConnContext:       ssl.ConnContext,             // which FillRequestTLS needs
@@ -450,22 +420,32 @@ func ExampleNewHTTPTransport() {
 // http/1.1 with the test certificate for "localhost", and returns the
 // address to dial and a function that stops the server.
 func serveHTTP2(handler http.Handler) (addr string, stop func()) {
+	l := listenTLS("server-rsa", "h2", "http/1.1")
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go ssl.ServeHTTPS(srv, l)
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return "localhost:" + port, func() { srv.Close() }
+}
+
+// listenTLS listens on 127.0.0.1 with a server context holding the test
+// certificate and key testdata/<cert>.pem and testdata/<cert>.key, and
+// selecting among the ALPN protocols alpn, if any.
+func listenTLS(cert string, alpn ...string) net.Listener {
 	ctx, err := ssl.NewContext(ssl.ProtocolTLSServer)
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := ctx.LoadCertChain("testdata/server-rsa.pem", "testdata/server-rsa.key"); err != nil {
+	if err := ctx.LoadCertChain("testdata/"+cert+".pem", "testdata/"+cert+".key"); err != nil {
 		log.Fatal(err)
 	}
-	if err := ctx.SetALPNProtocols([]string{"h2", "http/1.1"}); err != nil {
-		log.Fatal(err)
+	if len(alpn) > 0 {
+		if err := ctx.SetALPNProtocols(alpn); err != nil {
+			log.Fatal(err)
+		}
 	}
 	l, err := ssl.Listen("tcp", "127.0.0.1:0", ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	go ssl.ServeHTTPS(srv, l)
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return "localhost:" + port, func() { srv.Close() }
+	return l
 }

@@ -86,18 +86,15 @@ func TestFault_PeerResetsMidRecord(t *testing.T) {
 // A record header that promises more than arrives, then the end of the
 // transport: with ragged EOFs reported, Python's SSLEOFError.
 func TestFault_TruncatedRecord(t *testing.T) {
-	c, s := handshakePair(t, testClientContext(t), testServerContext(t),
-		[]WrapOption{ServerHostname("localhost"), SuppressRaggedEOFs(false)}, nil)
-	require.NoError(t, c.err)
-	require.NoError(t, s.err)
-	_, err := s.sock.Write([]byte("x"))
+	c, s := raggedPair(t)
+	_, err := s.Write([]byte("x"))
 	require.NoError(t, err)
-	readN(t, c.sock, 1)
-	raw := s.sock.NetConn()
+	readN(t, c, 1)
+	raw := s.NetConn()
 	_, err = raw.Write([]byte{0x17, 0x03, 0x03, 0x40, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
 	require.NoError(t, err)
 	raw.Close()
-	_, err = c.sock.Read(make([]byte, 100))
+	_, err = c.Read(make([]byte, 100))
 	var e *Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, ErrorEOF, e.Code)
@@ -283,9 +280,7 @@ func TestFault_CloseRacesEverything(t *testing.T) {
 func TestFault_ContextMutatedWhileWrapping(t *testing.T) {
 	noGoroutineLeak(t)
 	sctx := testServerContext(t)
-	l, err := Listen("tcp", "127.0.0.1:0", sctx)
-	require.NoError(t, err)
-	defer l.Close()
+	l := listen(t, sctx)
 	acceptEach(l, func(conn net.Conn) { echo(conn, 20*time.Second) })
 	cctx := testClientContext(t)
 	var stop atomic.Bool

@@ -10,51 +10,26 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sslctx/ssl/internal/loopback"
 )
 
 // tcpPair returns the two ends of a loopback TCP connection, closed when the
 // test ends.
-func tcpPair(t testing.TB) (client, server net.Conn) {
+var tcpPair = loopback.Pair
+
+// listen is a Listener on 127.0.0.1 with ctx, closed when the test ends.
+func listen(t testing.TB, ctx *Context) net.Listener {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := Listen("tcp", "127.0.0.1:0", ctx)
 	require.NoError(t, err)
-	defer l.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := l.Accept()
-		accepted <- c
-	}()
-	client, err = net.Dial("tcp", l.Addr().String())
-	require.NoError(t, err)
-	server = <-accepted
-	require.NotNil(t, server)
-	t.Cleanup(func() { client.Close(); server.Close() })
-	return client, server
+	t.Cleanup(func() { l.Close() })
+	return l
 }
 
 // acceptEach runs handle, which must close the connection, on every
-// connection l accepts, each in a goroutine of its own, until l is closed.
-// The wait it returns blocks until the accept loop and every handle have
-// returned.
-func acceptEach(l net.Listener, handle func(net.Conn)) (wait func()) {
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				handle(conn)
-			}()
-		}
-	}()
-	return wg.Wait
-}
+// connection l accepts until l is closed; wait blocks until all returned.
+var acceptEach = loopback.AcceptEach
 
 // echo sends back what conn receives until the peer closes or d passes,
 // then closes conn.
@@ -137,6 +112,18 @@ func connected(t testing.TB, cctx, sctx *Context, copts ...WrapOption) (client, 
 	c.sock.SetDeadline(time.Time{})
 	s.sock.SetDeadline(time.Time{})
 	t.Cleanup(func() { c.sock.Close(); s.sock.Close() })
+	return c.sock, s.sock
+}
+
+// raggedPair is a handshaken pair whose client reports a transport that
+// ends without close_notify (SuppressRaggedEOFs(false)); both ends keep
+// the handshake's deadline.
+func raggedPair(t testing.TB) (client, server *Socket) {
+	t.Helper()
+	c, s := handshakePair(t, testClientContext(t), testServerContext(t),
+		[]WrapOption{ServerHostname("localhost"), SuppressRaggedEOFs(false)}, nil)
+	require.NoError(t, c.err)
+	require.NoError(t, s.err)
 	return c.sock, s.sock
 }
 

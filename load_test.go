@@ -56,9 +56,7 @@ func TestLoad_ConcurrentConnections(t *testing.T) {
 	resetPeakRSS(t)
 	sctx := testServerContext(t)
 	cctx := testClientContext(t)
-	l, err := Listen("tcp", "127.0.0.1:0", sctx)
-	require.NoError(t, err)
-	defer l.Close()
+	l := listen(t, sctx)
 	served := acceptEach(l, func(conn net.Conn) { echo(conn, 2*time.Minute) })
 
 	msg := bytes.Repeat([]byte("load "), payload/5)

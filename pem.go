@@ -111,18 +111,7 @@ func a2bBase64(s string) ([]byte, error) {
 	return nil, invalidArgument("Incorrect padding")
 }
 
+// base64Value is ch's value in the standard base64 alphabet, or -1.
 func base64Value(ch byte) int {
-	switch {
-	case ch >= 'A' && ch <= 'Z':
-		return int(ch - 'A')
-	case ch >= 'a' && ch <= 'z':
-		return int(ch-'a') + 26
-	case ch >= '0' && ch <= '9':
-		return int(ch-'0') + 52
-	case ch == '+':
-		return 62
-	case ch == '/':
-		return 63
-	}
-	return -1
+	return strings.IndexByte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", ch)
 }

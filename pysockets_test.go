@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"maps"
+	"net"
 	"slices"
 	"testing"
 	"time"
@@ -351,6 +352,25 @@ func assertStepLikePython(t *testing.T, want pyStep, data []byte, err error) {
 	assertErrorLikePython(t, want.Side, *want.Error, err)
 }
 
+// replyToHello is a server that answers the client's first flight with reply.
+func replyToHello(reply string) func(*testing.T, net.Conn) {
+	return func(_ *testing.T, sn net.Conn) {
+		go func() {
+			buf := make([]byte, 4096)
+			sn.Read(buf)
+			sn.Write([]byte(reply))
+		}()
+	}
+}
+
+// sendBeforeHello is a client that sends data where its hello belongs.
+func sendBeforeHello(data string) func(*testing.T, net.Conn) {
+	return func(t *testing.T, cn net.Conn) {
+		_, err := cn.Write([]byte(data))
+		require.NoError(t, err)
+	}
+}
+
 // readPy is Python's read(): b"" at a clean or suppressed end.
 func readPy(s *Socket, n int) ([]byte, error) {
 	buf := make([]byte, n)
@@ -374,65 +394,48 @@ func TestSocket_MatchesPython_AfterHandshake(t *testing.T) {
 		got, err = readPy(c, 1024)
 		assertStepLikePython(t, lastStep(t, steps, "client", "read"), got, err)
 	})
-	t.Run("eof_during_handshake_client", func(t *testing.T) {
-		want, _, _ := loadCase(t, "eof_during_handshake_client")
-		cn, sn := tcpPair(t)
-		go func() { // the hello goes nowhere
-			skipRecord(sn)
-			sn.Close()
-		}()
-		_, err := testClientContext(t).WrapSocket(cn, ServerHostname("localhost"))
-		assertErrorLikePython(t, "client", *want.Client.Error, err)
-	})
-	t.Run("eof_during_handshake_server", func(t *testing.T) {
-		want, _, _ := loadCase(t, "eof_during_handshake_server")
-		cn, sn := tcpPair(t)
-		cn.Close()
-		_, err := testServerContext(t).WrapSocket(sn, ServerSide(true))
-		assertErrorLikePython(t, "server", *want.Server.Error, err)
-	})
-	for id, garbage := range map[string]string{
-		"garbage_to_client":                    "HTTP/1.1 400 Bad Request\r\n\r\n",
-		"close_notify_during_handshake_client": "\x15\x03\x03\x00\x02\x01\x00",
-	} {
-		t.Run(id, func(t *testing.T) {
-			want, _, _ := loadCase(t, id)
-			cn, sn := tcpPair(t)
-			go func() {
-				buf := make([]byte, 4096)
-				sn.Read(buf)
-				sn.Write([]byte(garbage))
+	// The peer of the end under test breaks the handshake: it is handed the
+	// other end of a fresh TCP pair before the end under test wraps its own.
+	for _, c := range []struct {
+		id, side string
+		peer     func(t *testing.T, other net.Conn)
+	}{
+		{"eof_during_handshake_client", "client", func(_ *testing.T, sn net.Conn) {
+			go func() { // the hello goes nowhere
+				skipRecord(sn)
+				sn.Close()
 			}()
-			_, err := testClientContext(t).WrapSocket(cn, ServerHostname("localhost"))
-			assertErrorLikePython(t, "client", *want.Client.Error, err)
-		})
-	}
-	for id, garbage := range map[string]string{
-		"garbage_to_server":                    "GET / HTTP/1.1\r\n\r\n",
-		"close_notify_during_handshake_server": "\x15\x03\x03\x00\x02\x01\x00",
+		}},
+		{"eof_during_handshake_server", "server", func(_ *testing.T, cn net.Conn) { cn.Close() }},
+		{"garbage_to_client", "client", replyToHello("HTTP/1.1 400 Bad Request\r\n\r\n")},
+		{"close_notify_during_handshake_client", "client", replyToHello("\x15\x03\x03\x00\x02\x01\x00")},
+		{"garbage_to_server", "server", sendBeforeHello("GET / HTTP/1.1\r\n\r\n")},
+		{"close_notify_during_handshake_server", "server", sendBeforeHello("\x15\x03\x03\x00\x02\x01\x00")},
 	} {
-		t.Run(id, func(t *testing.T) {
-			want, _, _ := loadCase(t, id)
+		t.Run(c.id, func(t *testing.T) {
+			want, _, _ := loadCase(t, c.id)
 			cn, sn := tcpPair(t)
-			_, err := cn.Write([]byte(garbage))
-			require.NoError(t, err)
-			_, err = testServerContext(t).WrapSocket(sn, ServerSide(true))
+			if c.side == "client" {
+				c.peer(t, sn)
+				_, err := testClientContext(t).WrapSocket(cn, ServerHostname("localhost"))
+				assertErrorLikePython(t, "client", *want.Client.Error, err)
+				return
+			}
+			c.peer(t, cn)
+			_, err := testServerContext(t).WrapSocket(sn, ServerSide(true))
 			assertErrorLikePython(t, "server", *want.Server.Error, err)
 		})
 	}
 	for _, id := range []string{"ragged_eof_read", "read_after_ragged_eof_again"} {
 		t.Run(id, func(t *testing.T) {
 			_, steps, _ := loadCase(t, id)
-			c, s := handshakePair(t, testClientContext(t), testServerContext(t),
-				[]WrapOption{ServerHostname("localhost"), SuppressRaggedEOFs(false)}, nil)
-			require.NoError(t, c.err)
-			require.NoError(t, s.err)
-			_, err := s.sock.Write([]byte("hello"))
+			c, s := raggedPair(t)
+			_, err := s.Write([]byte("hello"))
 			require.NoError(t, err)
-			got, err := readPy(c.sock, 1024)
+			got, err := readPy(c, 1024)
 			require.NoError(t, err)
 			require.Equal(t, "hello", string(got))
-			s.sock.NetConn().Close() // no close_notify
+			s.NetConn().Close() // no close_notify
 			var reads []pyStep
 			for _, st := range steps {
 				if st.Side == "client" && st.Op == "read" && !st.OK {
@@ -441,7 +444,7 @@ func TestSocket_MatchesPython_AfterHandshake(t *testing.T) {
 			}
 			require.NotEmpty(t, reads)
 			for _, want := range reads {
-				got, err := readPy(c.sock, 1024)
+				got, err := readPy(c, 1024)
 				assertStepLikePython(t, want, got, err)
 			}
 		})

@@ -20,9 +20,7 @@ func serverWith(t *testing.T, cert string) string {
 	c, err := NewContext(ProtocolTLSServer)
 	require.NoError(t, err)
 	require.NoError(t, c.LoadCertChain(td(cert+".pem"), td(cert+".key")))
-	l, err := Listen("tcp", "127.0.0.1:0", c)
-	require.NoError(t, err)
-	t.Cleanup(func() { l.Close() })
+	l := listen(t, c)
 	acceptEach(l, func(conn net.Conn) {
 		conn.SetDeadline(time.Now().Add(10 * time.Second))
 		conn.(*Socket).DoHandshake()

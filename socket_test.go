@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sslctx/ssl/internal/golden"
+	"github.com/sslctx/ssl/internal/loopback"
 )
 
 func TestSocket_EchoBetweenOurClientAndServer(t *testing.T) {
@@ -58,14 +59,7 @@ func TestSocket_InteropWithCryptoTLSServer(t *testing.T) {
 			})
 			require.NoError(t, err)
 			defer l.Close()
-			go func() {
-				c, err := l.Accept()
-				if err != nil {
-					return
-				}
-				defer c.Close()
-				_, _ = io.Copy(c, c)
-			}()
+			acceptEach(l, func(c net.Conn) { echo(c, 10*time.Second) })
 			cctx := testClientContext(t)
 			require.NoError(t, cctx.SetALPNProtocols([]string{"echo"}))
 			s, err := Dial(t.Context(), "tcp", l.Addr().String(), cctx)
@@ -90,9 +84,7 @@ func TestSocket_InteropWithCryptoTLSClient(t *testing.T) {
 	sctx := testServerContext(t)
 	require.NoError(t, sctx.LoadVerifyLocations(td("ca.pem"), ""))
 	require.NoError(t, sctx.SetVerifyMode(CertRequired))
-	l, err := Listen("tcp", "127.0.0.1:0", sctx)
-	require.NoError(t, err)
-	defer l.Close()
+	l := listen(t, sctx)
 	served := make(chan tls.ConnectionState, 1)
 	go func() {
 		c, err := l.Accept()
@@ -554,9 +546,7 @@ func TestModuleWrapSocket(t *testing.T) {
 
 func TestListener_FailedHandshakeDoesNotStopIt(t *testing.T) {
 	noGoroutineLeak(t)
-	l, err := Listen("tcp", "127.0.0.1:0", testServerContext(t))
-	require.NoError(t, err)
-	defer l.Close()
+	l := listen(t, testServerContext(t))
 	served := make(chan error, 3)
 	acceptEach(l, func(c net.Conn) {
 		defer c.Close()
@@ -594,27 +584,7 @@ func TestDialer_TimeoutCoversHandshake(t *testing.T) {
 	noGoroutineLeak(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer l.Close()
-	var held []net.Conn
-	var mu sync.Mutex
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c) // accepted, never answered
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range held {
-			c.Close()
-		}
-	})
+	loopback.Serve(t, l, nil) // accepted, never answered
 	d := &Dialer{NetDialer: &net.Dialer{Timeout: 100 * time.Millisecond}, Context: testClientContext(t)}
 	start := time.Now()
 	_, err = d.DialContext(t.Context(), "tcp", l.Addr().String())
@@ -655,9 +625,7 @@ func serverNames(l net.Listener) <-chan string {
 func TestDial_HostnameFromAddress(t *testing.T) {
 	noGoroutineLeak(t)
 	sctx := testServerContext(t)
-	l, err := Listen("tcp", "127.0.0.1:0", sctx)
-	require.NoError(t, err)
-	defer l.Close()
+	l := listen(t, sctx)
 	sni := serverNames(l)
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	c, err := Dial(t.Context(), "tcp", net.JoinHostPort("127.0.0.1", port), testClientContext(t))
@@ -678,9 +646,7 @@ func TestDial_HostnameFromAddress(t *testing.T) {
 	sctx2, err := NewContext(ProtocolTLSServer)
 	require.NoError(t, err)
 	require.NoError(t, sctx2.LoadCertChain(td("server-other.pem"), td("server-other.key")))
-	l2, err := Listen("tcp", "127.0.0.1:0", sctx2)
-	require.NoError(t, err)
-	defer l2.Close()
+	l2 := listen(t, sctx2)
 	go func() {
 		c, err := l2.Accept()
 		if err == nil {
@@ -697,9 +663,7 @@ func TestDial_HostnameFromAddress(t *testing.T) {
 
 func TestGetServerCertificate(t *testing.T) {
 	noGoroutineLeak(t)
-	l, err := Listen("tcp", "127.0.0.1:0", testServerContext(t))
-	require.NoError(t, err)
-	defer l.Close()
+	l := listen(t, testServerContext(t))
 	acceptEach(l, func(c net.Conn) {
 		c.(*Socket).DoHandshake()
 		c.Close()
@@ -723,25 +687,18 @@ func TestSocket_ConcurrentReadWriteClose(t *testing.T) {
 	c, s := connected(t, testClientContext(t), testServerContext(t))
 	go func() { _, _ = io.Copy(s, s) }()
 	var wg sync.WaitGroup
+	untilError := func(op func([]byte) (int, error), size int) {
+		defer wg.Done()
+		buf := make([]byte, size)
+		for {
+			if _, err := op(buf); err != nil {
+				return
+			}
+		}
+	}
 	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		buf := make([]byte, 1000)
-		for {
-			if _, err := c.Write(buf); err != nil {
-				return
-			}
-		}
-	}()
-	go func() {
-		defer wg.Done()
-		buf := make([]byte, 4096)
-		for {
-			if _, err := c.Read(buf); err != nil {
-				return
-			}
-		}
-	}()
+	go untilError(c.Write, 1000)
+	go untilError(c.Read, 4096)
 	time.Sleep(200 * time.Millisecond)
 	require.NoError(t, c.Close())
 	wg.Wait()

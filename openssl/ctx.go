@@ -48,9 +48,7 @@ func NewCtx(m Method) (*Ctx, error) {
 		C.shim_ctx_free(p)
 		return nil, err
 	}
-	c := &Ctx{}
-	own(c, &c.owned, p, func(p *C.SSL_CTX) { C.shim_ctx_free(p) })
-	return c, nil
+	return newOwned[Ctx](p, func(p *C.SSL_CTX) { C.shim_ctx_free(p) }), nil
 }
 
 // Free drops this Ctx's reference to the SSL_CTX (SSL_CTX_free). SSL objects
@@ -250,9 +248,7 @@ func LoadCertKey(certfile, keyfile string, level int, pw PasswordFunc) (*CertKey
 		}
 		return nil, CertKeyStage(stage), newError(fn, q)
 	}
-	ck := &CertKey{}
-	own(ck, &ck.owned, p, func(p *C.shim_cert_key) { C.shim_cert_key_free(p) })
-	return ck, 0, nil
+	return newOwned[CertKey](p, func(p *C.shim_cert_key) { C.shim_cert_key_free(p) }), 0, nil
 }
 
 // Free releases the certificate and key; idempotent.

@@ -1,14 +1,33 @@
 package openssl
 
 import (
+	"embed"
+	"errors"
+	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 )
 
-// errNameTable is one OpenSSL series' mnemonics, generated from its headers
-// into zerrnames_<series>.go: what Python's _ssl_data_<series>.h holds.
+// The mnemonics of each OpenSSL series, generated from its headers by
+// internal/mkerrnames into zerrnames_<series>.txt: what Python's
+// _ssl_data_<series>.h holds, as text that two series compare with diff.
+//
+//go:embed zerrnames_*.txt
+var errNameFiles embed.FS
+
+// errNameTable is one series' file, read on first use: a process needs
+// only the table of the OpenSSL it runs on.
 type errNameTable struct {
-	series  string // "1.1.1", "3.0", "3.5"
+	series string // "1.1.1", "3.0", "3.5", from the file's name
+	number uint64 // the series' OPENSSL_VERSION_NUMBER with patch 0
+	read   func() *errNameEntries
+}
+
+// errNameEntries is what one series' file holds.
+type errNameEntries struct {
+	series  string // as the file's name says it, when the file is right
 	version string // OPENSSL_VERSION_TEXT of the headers read
 	number  uint64 // OPENSSL_VERSION_NUMBER of the headers read
 	libs    []codeName
@@ -29,19 +48,105 @@ type reasonName struct {
 	name        string
 }
 
-// errNameTables is every series' table, registered by the generated files.
-var errNameTables []*errNameTable
+// errNameTables is every series' table, one per embedded file.
+var errNameTables = sync.OnceValue(func() []*errNameTable {
+	files, err := errNameFiles.ReadDir(".")
+	if err != nil {
+		panic("openssl: the embedded error name tables: " + err.Error())
+	}
+	var tables []*errNameTable
+	for _, f := range files {
+		tables = append(tables, newErrNameTable(f.Name()))
+	}
+	return tables
+})
+
+// newErrNameTable is the table of file, zerrnames_<series>.txt with "_"
+// for "." in the series; the file is read when the entries are first asked
+// for.
+func newErrNameTable(file string) *errNameTable {
+	t := &errNameTable{series: strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(file, "zerrnames_"), ".txt"), "_", ".")}
+	for i, part := range strings.SplitN(t.series, ".", 3) {
+		n, err := strconv.ParseUint(part, 10, 8)
+		if err != nil {
+			panic("openssl: an error name table not named zerrnames_<series>.txt: " + file)
+		}
+		t.number |= n << (28 - 8*i) // major, minor, fix as OPENSSL_VERSION_NUMBER packs them
+	}
+	t.read = sync.OnceValue(func() *errNameEntries {
+		b, err := errNameFiles.ReadFile(file)
+		if err != nil {
+			panic("openssl: the embedded error name tables: " + err.Error())
+		}
+		return readErrNames(file, string(b))
+	})
+	return t
+}
+
+// readErrNames reads a file mkerrnames wrote. The files are part of the
+// package and read by its tests: a malformed one is a broken build, and
+// panics with the file and line.
+func readErrNames(file, text string) *errNameEntries {
+	e := &errNameEntries{}
+	i := 0
+	for line := range strings.SplitSeq(strings.TrimSuffix(text, "\n"), "\n") {
+		i++
+		key, rest, _ := strings.Cut(line, " ")
+		var err error
+		switch key {
+		case "#":
+		case "series":
+			e.series = rest
+		case "version":
+			e.version = rest
+		case "number":
+			e.number, err = strconv.ParseUint(rest, 0, 64)
+		case "lib", "verify":
+			var c codeName
+			c.code, c.name, err = codeAndName(rest)
+			if key == "lib" {
+				e.libs = append(e.libs, c)
+			} else {
+				e.verify = append(e.verify, c)
+			}
+		case "reason":
+			var r reasonName
+			lib, rest, _ := strings.Cut(rest, " ")
+			if r.lib, err = strconv.Atoi(lib); err == nil {
+				r.reason, r.name, err = codeAndName(rest)
+			}
+			e.reasons = append(e.reasons, r)
+		default:
+			err = errors.New("not an error name entry")
+		}
+		if err != nil {
+			panic(fmt.Sprintf("openssl: %s:%d: %q: %v", file, i, line, err))
+		}
+	}
+	return e
+}
+
+// codeAndName reads "<code> <name>".
+func codeAndName(s string) (int, string, error) {
+	code, name, _ := strings.Cut(s, " ")
+	n, err := strconv.Atoi(code)
+	if err == nil && (name == "" || strings.Contains(name, " ")) {
+		err = errors.New("not a code and a name")
+	}
+	return n, name, err
+}
 
 // errNames is the table of the OpenSSL running the process: the codes in
 // its error queue are that library's, whatever headers the package was
 // compiled with. A series without a table of its own (3.3, 3.6) gets the
 // newest older one, which lacks only the reasons added since; the table
 // tests fail on such a series until `make generate` writes its table.
-var errNames = sync.OnceValue(func() *errNameTable { return tableFor(VersionNumber()) })
+var errNames = sync.OnceValue(func() *errNameEntries { return tableFor(VersionNumber()).read() })
 
 func tableFor(number uint64) *errNameTable {
 	var best *errNameTable
-	for _, t := range errNameTables {
+	tables := errNameTables()
+	for _, t := range tables {
 		if seriesKey(t.number) == seriesKey(number) {
 			return t
 		}
@@ -50,7 +155,7 @@ func tableFor(number uint64) *errNameTable {
 		}
 	}
 	if best == nil {
-		best = slices.MinFunc(errNameTables, func(a, b *errNameTable) int { return cmpUint(a.number, b.number) })
+		best = slices.MinFunc(tables, func(a, b *errNameTable) int { return cmpUint(a.number, b.number) })
 	}
 	return best
 }
@@ -107,6 +212,5 @@ func VerifyCodeName(code int) string { return lookupCode(errNames().verify, code
 // ErrorTableSeries returns the OpenSSL series whose mnemonic table this
 // process uses ("3.5") and the OpenSSL version its headers came from.
 func ErrorTableSeries() (series, version string) {
-	t := errNames()
-	return t.series, t.version
+	return tableFor(VersionNumber()).series, errNames().version
 }

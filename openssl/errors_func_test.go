@@ -13,11 +13,9 @@ import (
 // binding guessed: a PEM text that does not parse fails in the PEM reader,
 // before any certificate reaches X509_STORE_add_cert.
 func TestAddCAData_PEMParseFailureNamesThePEMReader(t *testing.T) {
-	c, err := NewCtx(MethodTLSClient)
-	require.NoError(t, err)
-	defer c.Free()
+	c := newTestCtx(t, MethodTLSClient)
 
-	_, err = c.AddCAData([]byte("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"), true)
+	_, err := c.AddCAData([]byte("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"), true)
 	var e *Error
 	require.True(t, errors.As(err, &e), "got %v", err)
 	last, ok := e.Last()
@@ -31,9 +29,7 @@ func TestAddCAData_PEMParseFailureNamesThePEMReader(t *testing.T) {
 // A server name too long for SNI is refused by OpenSSL's own control call,
 // and the error says so rather than the binding's name for the step.
 func TestSetHostname_TooLongNamesOpenSSLFunction(t *testing.T) {
-	c, err := NewCtx(MethodTLSClient)
-	require.NoError(t, err)
-	defer c.Free()
+	c := newTestCtx(t, MethodTLSClient)
 	s, err := c.NewSSL(false)
 	require.NoError(t, err)
 	defer s.Free()

@@ -1,9 +1,11 @@
 package openssl
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -64,11 +66,47 @@ func TestErrorNames(t *testing.T) {
 	assert.Equal(t, "", VerifyCodeName(-1))
 }
 
+// Every embedded table reads, is the series its file's name says, and is
+// sorted by code, as the lookups' binary searches need.
+func TestErrorNames_EveryTableReads(t *testing.T) {
+	require.Len(t, errNameTables(), 3)
+	for _, tb := range errNameTables() {
+		e := tb.read()
+		assert.Equal(t, tb.series, e.series)
+		assert.Equal(t, seriesKey(tb.number), seriesKey(e.number), "%s: %s", tb.series, e.version)
+		assert.NotEmpty(t, e.libs, tb.series)
+		assert.NotEmpty(t, e.reasons, tb.series)
+		assert.NotEmpty(t, e.verify, tb.series)
+		byCode := func(a, b codeName) int { return a.code - b.code }
+		assert.True(t, slices.IsSortedFunc(e.libs, byCode), tb.series)
+		assert.True(t, slices.IsSortedFunc(e.verify, byCode), tb.series)
+		assert.True(t, slices.IsSortedFunc(e.reasons, func(a, b reasonName) int {
+			if a.lib != b.lib {
+				return a.lib - b.lib
+			}
+			return a.reason - b.reason
+		}), tb.series)
+	}
+}
+
+// A table file that is not what mkerrnames writes is a broken build: reading
+// it panics with the file and line, never yields a table missing names.
+func TestErrorNames_MalformedTablePanics(t *testing.T) {
+	for _, entry := range []string{"lib one NONE", "reason 20 SSL", "verify 10", "verify 10 TWO NAMES", "libs 1 NONE", "number 3.0"} {
+		got := func() (v any) {
+			defer func() { v = recover() }()
+			readErrNames("zerrnames_9_9.txt", "# header\n"+entry+"\n")
+			return nil
+		}()
+		assert.Contains(t, fmt.Sprint(got), fmt.Sprintf("openssl: zerrnames_9_9.txt:2: %q: ", entry))
+	}
+}
+
 // Each series has the reasons its own headers define: 3.2's record layer
 // added RECORD_LAYER_FAILURE, which a 3.0 table lacks.
 func TestErrorNames_PerSeries(t *testing.T) {
 	bySeries := map[string]*errNameTable{}
-	for _, tb := range errNameTables {
+	for _, tb := range errNameTables() {
 		bySeries[tb.series] = tb
 	}
 	require.Contains(t, bySeries, "1.1.1")
@@ -76,7 +114,7 @@ func TestErrorNames_PerSeries(t *testing.T) {
 	require.Contains(t, bySeries, "3.5")
 	for series, want := range map[string]string{"1.1.1": "", "3.0": "", "3.5": "RECORD_LAYER_FAILURE"} {
 		got := ""
-		for _, r := range bySeries[series].reasons {
+		for _, r := range bySeries[series].read().reasons {
 			if r.lib == LibSSL && r.name == "RECORD_LAYER_FAILURE" {
 				got = r.name
 			}

@@ -16,9 +16,7 @@ import (
 type Session struct{ owned[*C.SSL_SESSION] }
 
 func newSession(p *C.SSL_SESSION) *Session {
-	s := &Session{}
-	own(s, &s.owned, p, func(p *C.SSL_SESSION) { C.SSL_SESSION_free(p) })
-	return s
+	return newOwned[Session](p, func(p *C.SSL_SESSION) { C.SSL_SESSION_free(p) })
 }
 
 // Free drops the reference (SSL_SESSION_free); idempotent.

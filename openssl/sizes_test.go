@@ -11,9 +11,7 @@ import (
 // Values that do not fit the C types OpenSSL takes are refused, not
 // truncated or wrapped into another valid value.
 func TestCtxOutOfRange(t *testing.T) {
-	c, err := NewCtx(MethodTLS)
-	require.NoError(t, err)
-	defer c.Free()
+	c := newTestCtx(t, MethodTLS)
 
 	require.NoError(t, c.SetNumTickets(3))
 	assert.ErrorIs(t, c.SetNumTickets(-1), ErrOutOfRange, "a negative count would wrap to SIZE_MAX")

@@ -42,9 +42,7 @@ func (c *Ctx) NewSSL(server bool) (*SSL, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &SSL{}
-	own(s, &s.owned, p, func(p *C.SSL) { C.shim_ssl_free(p) })
-	return s, nil
+	return newOwned[SSL](p, func(p *C.SSL) { C.shim_ssl_free(p) }), nil
 }
 
 // Free frees the SSL and its BIOs (SSL_free); idempotent.

@@ -15,9 +15,7 @@ import (
 type X509 struct{ owned[*C.X509] }
 
 func newX509(p *C.X509) *X509 {
-	x := &X509{}
-	own(x, &x.owned, p, func(p *C.X509) { C.X509_free(p) })
-	return x
+	return newOwned[X509](p, func(p *C.X509) { C.X509_free(p) })
 }
 
 // takeX509Stack wraps each certificate of a stack whose references the

@@ -8,13 +8,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-DAYS=36500
+. ./genlib.sh
 # Password of server-rsa-enc.key and keycert-enc.pem (also in ./PASSWORD).
 PASSWORD='sslctx-password'
 LOCALHOST='/C=XY/L=Castle Anthrax/O=Python Software Foundation/CN=localhost'
-
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+LOCALHOST_SAN='DNS:localhost, IP:127.0.0.1, IP:::1'
 
 # One configuration file for everything: request defaults, the extension
 # sections used with -extfile/-extensions, and a throwaway "openssl ca" setup
@@ -44,44 +42,16 @@ unique_subject = no
 commonName = optional
 
 # ---- roots and the certificates the TLS tests use ----
-[ ca_ext ]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
+$(caext ca_ext CA:TRUE)
 
-[ server_rsa_ext ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
+$(leafext server_rsa_ext 'digitalSignature, keyEncipherment' serverAuth "$LOCALHOST_SAN")
 
 # ECDSA and Ed25519 keys cannot encipher, so no keyEncipherment.
-[ server_sig_ext ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
+$(leafext server_sig_ext digitalSignature serverAuth "$LOCALHOST_SAN")
 
-[ server_other_ext ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:other.example
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
+$(leafext server_other_ext 'digitalSignature, keyEncipherment' serverAuth DNS:other.example)
 
-[ client_ext ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = clientAuth
-subjectAltName = email:client@example.com
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
+$(leafext client_ext 'digitalSignature, keyEncipherment' clientAuth email:client@example.com)
 
 [ selfsigned_ext ]
 basicConstraints = critical, CA:FALSE
@@ -189,41 +159,6 @@ maskcnf() {
 maskcnf bmp MASK:0x800
 maskcnf t61 nombstr
 
-# quiet COMMAND...: run COMMAND, showing its chatter on stderr only if it fails.
-quiet() {
-	"$@" 2>"$TMP/stderr" || {
-		cat "$TMP/stderr" >&2
-		return 1
-	}
-}
-
-# newkey rsa|ec|ed25519 FILE: a fresh PKCS#8 private key.
-newkey() {
-	case $1 in
-	rsa) openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$2" ;;
-	ec) openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$2" ;;
-	ed25519) openssl genpkey -quiet -algorithm ED25519 -out "$2" ;;
-	esac
-}
-
-# newcsr KEY SUBJECT CSR [req options...]
-newcsr() {
-	local key=$1 subj=$2 csr=$3
-	shift 3
-	openssl req -new -key "$key" -subj "$subj" -out "$csr" "$@"
-}
-
-# sign CSR CERT ISSUER EXTSECTION [x509 options...]: ISSUER.pem/.key sign
-# CSR. An empty EXTSECTION gives a version 1 certificate.
-sign() {
-	local csr=$1 cert=$2 issuer=$3 ext=$4
-	shift 4
-	local extopts=()
-	[ -n "$ext" ] && extopts=(-extfile "$CNF" -extensions "$ext")
-	quiet openssl x509 -req -in "$csr" -out "$cert" -CA "$issuer.pem" -CAkey "$issuer.key" \
-		-sha256 -days "$DAYS" "${extopts[@]}" "$@"
-}
-
 # sign_dated CSR CERT EXTSECTION START END: signed by ca with fixed validity
 # dates (YYMMDDHHMMSSZ is UTCTime, YYYYMMDDHHMMSSZ GeneralizedTime).
 sign_dated() {
@@ -238,13 +173,6 @@ root() {
 	newkey rsa "$1.key"
 	openssl req -x509 -new -key "$1.key" -subj "$2" -sha256 -days "$DAYS" \
 		-extensions ca_ext -out "$1.pem"
-}
-
-# leaf NAME KEYTYPE SUBJECT EXTSECTION [ISSUER]: NAME.pem and NAME.key.
-leaf() {
-	newkey "$2" "$1.key"
-	newcsr "$1.key" "$3" "$TMP/$1.csr"
-	sign "$TMP/$1.csr" "$1.pem" "${5:-ca}" "$4"
 }
 
 # testcert NAME SUBJECT EXTSECTION [x509 options...]: certs/NAME.pem signed
@@ -394,18 +322,11 @@ testcert aia-crl '/CN=aia.example' aia_crl_ext
 testcert crl-mixed '/CN=crlmixed.example' crl_mixed_ext
 testcert crl-dirname-only '/CN=crldir.example' crl_dirname_only_ext
 
-# Embedded NUL bytes, like CPython's nullbytecert.pem. The CLI cannot type a
-# NUL, so "!" stands in after ".org"; the DER is patched byte for byte,
-# re-signed with its own key (openssl x509 -CA insists on a valid
-# self-signature), then signed again by ca.
+# Embedded NUL bytes, like CPython's nullbytecert.pem: "!" stands in for
+# the NUL after ".org" until the DER is patched.
 testcert nul-bytes-tmp '/C=US/ST=Oregon/L=Beaverton/O=Python Software Foundation/OU=Python Core Development/CN=null.python.org!example.org/emailAddress=python-dev@python.org' nul_ext
-openssl x509 -in certs/nul-bytes-tmp.pem -outform DER |
-	perl -0777 -pe 's/\.org!/.org\0/g' >"$TMP/nul.der"
+patched certs/nul-bytes-tmp.pem "$TMP/nul-bytes-tmp.key" 's/\.org!/.org\0/g' certs/nul-bytes.pem
 rm certs/nul-bytes-tmp.pem
-quiet openssl x509 -in "$TMP/nul.der" -inform DER -signkey "$TMP/nul-bytes-tmp.key" \
-	-sha256 -days "$DAYS" -out "$TMP/nul-self.pem"
-quiet openssl x509 -in "$TMP/nul-self.pem" -CA ca.pem -CAkey ca.key -sha256 -days "$DAYS" \
-	-out certs/nul-bytes.pem
 
 # ---------------------------------------------------------------------------
 # Servers for the security tests, with their keys.
@@ -416,12 +337,7 @@ quiet openssl x509 -in "$TMP/nul-self.pem" -CA ca.pem -CAkey ca.key -sha256 -day
 newkey ec nul-server.key
 newcsr nul-server.key '/O=sslctx tests/CN=null.python.org!example.org' "$TMP/nul-server.csr"
 sign "$TMP/nul-server.csr" "$TMP/nul-server-tmp.pem" ca nul_server_ext
-openssl x509 -in "$TMP/nul-server-tmp.pem" -outform DER |
-	perl -0777 -pe 's/\.org!/.org\0/g' >"$TMP/nul-server.der"
-quiet openssl x509 -in "$TMP/nul-server.der" -inform DER -signkey nul-server.key \
-	-sha256 -days "$DAYS" -out "$TMP/nul-server-self.pem"
-quiet openssl x509 -in "$TMP/nul-server-self.pem" -CA ca.pem -CAkey ca.key -sha256 -days "$DAYS" \
-	-out nul-server.pem
+patched "$TMP/nul-server-tmp.pem" nul-server.key 's/\.org!/.org\0/g' nul-server.pem
 
 # An IP address written as a DNS name: an IP literal must never match it.
 leaf dnsip-server ec '/O=sslctx tests/CN=127.0.0.1' dnsip_ext

@@ -8,8 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+. ./genlib.sh
 rm -rf edge
 mkdir edge
 
@@ -73,10 +72,9 @@ EOF
 
 # edgecert NAME SUBJECT EXTSECTION: edge/NAME.pem signed by ca.
 edgecert() {
-	openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$TMP/$1.key"
-	openssl req -new -config "$CNF" -key "$TMP/$1.key" -subj "$2" -out "$TMP/$1.csr"
-	openssl x509 -req -in "$TMP/$1.csr" -out "edge/$1.pem" -CA ca.pem -CAkey ca.key \
-		-sha256 -days 36500 -extfile "$CNF" -extensions "$3" 2>/dev/null
+	newkey ec "$TMP/$1.key"
+	newcsr "$TMP/$1.key" "$2" "$TMP/$1.csr" -config "$CNF"
+	sign "$TMP/$1.csr" "edge/$1.pem" ca "$3"
 }
 
 # Registered IDs named by edge/long-oid-names.cnf, and one it does not name.
@@ -85,14 +83,8 @@ edgecert rid-long-names '/CN=rid.example' rid_ext
 edgecert long-oid-attributes '/CN=longoid.example/sslctxLongOID=three hundred/sslctxHugeOID=twelve hundred' leaf_ext
 # The same CRL distribution point and OCSP URIs twice: Python keeps both.
 edgecert crl-duplicates '/CN=crldup.example' crl_dup_ext
-# A UPN othername whose UTF8String holds bytes that are not UTF-8: "!!" is
-# patched to 0xff 0xfe in the DER, which is then re-signed by its own key
-# (openssl x509 -CA insists on a valid self-signature) and signed by ca.
+# A UPN othername whose UTF8String holds bytes that are not UTF-8: "!!"
+# until the DER is patched to 0xff 0xfe.
 edgecert othername-tmp '/CN=othername.example' othername_ext
-openssl x509 -in edge/othername-tmp.pem -outform DER |
-	perl -0777 -pe 's/upn!!\@/upn\xff\xfe\@/g' >"$TMP/othername.der"
+patched edge/othername-tmp.pem "$TMP/othername-tmp.key" 's/upn!!\@/upn\xff\xfe\@/g' edge/othername-bad-utf8.pem
 rm edge/othername-tmp.pem
-openssl x509 -in "$TMP/othername.der" -inform DER -signkey "$TMP/othername-tmp.key" \
-	-sha256 -days 36500 -out "$TMP/othername-self.pem" 2>/dev/null
-openssl x509 -in "$TMP/othername-self.pem" -CA ca.pem -CAkey ca.key -sha256 -days 36500 \
-	-out edge/othername-bad-utf8.pem 2>/dev/null

@@ -68,49 +68,46 @@ struct config {
 	int tickets;
 };
 
-static SSL_CTX *server_ctx(const struct config *c)
+/* new_ctx: what both sides set alike. */
+static SSL_CTX *new_ctx(const SSL_METHOD *method, const struct config *c)
 {
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	SSL_CTX *ctx = SSL_CTX_new(method);
 
 	if (ctx == NULL)
 		die("SSL_CTX_new");
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	if (c->tls12)
 		SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
-	if (SSL_CTX_use_certificate_chain_file(ctx, path(c->cert[7] == 'r' ? "server-rsa.pem" : "server-ecdsa.pem")) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(ctx, path(c->cert[7] == 'r' ? "server-rsa.key" : "server-ecdsa.key"), SSL_FILETYPE_PEM) != 1)
-		die("server certificate");
 	if (c->suite && SSL_CTX_set_ciphersuites(ctx, c->suite) != 1)
 		die("ciphersuites");
 	if (c->ciphers && SSL_CTX_set_cipher_list(ctx, c->ciphers) != 1)
 		die("cipher list");
 	SSL_CTX_set1_groups_list(ctx, "X25519");
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	return ctx;
+}
+
+static SSL_CTX *server_ctx(const struct config *c)
+{
+	SSL_CTX *ctx = new_ctx(TLS_server_method(), c);
+
+	if (SSL_CTX_use_certificate_chain_file(ctx, path(c->cert[7] == 'r' ? "server-rsa.pem" : "server-ecdsa.pem")) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, path(c->cert[7] == 'r' ? "server-rsa.key" : "server-ecdsa.key"), SSL_FILETYPE_PEM) != 1)
+		die("server certificate");
 	SSL_CTX_set_num_tickets(ctx, c->tickets);
 	if (!c->tickets)
 		SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	return ctx;
 }
 
 static SSL_CTX *client_ctx(const struct config *c)
 {
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX *ctx = new_ctx(TLS_client_method(), c);
 
-	if (ctx == NULL)
-		die("SSL_CTX_new");
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	if (c->tls12)
-		SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
 	if (SSL_CTX_load_verify_locations(ctx, path("ca.pem"), NULL) != 1)
 		die("CA");
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-	if (c->suite && SSL_CTX_set_ciphersuites(ctx, c->suite) != 1)
-		die("ciphersuites");
-	if (c->ciphers && SSL_CTX_set_cipher_list(ctx, c->ciphers) != 1)
-		die("cipher list");
-	SSL_CTX_set1_groups_list(ctx, "X25519");
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	return ctx;
 }
 
@@ -165,26 +162,28 @@ static void mem_pump(struct mempair *p)
 	mem_move(p->s_out, p->c_in);
 }
 
+/* mem_step advances one side's handshake unless it is done. */
+static void mem_step(SSL *ssl, int *done, const char *side)
+{
+	int r;
+
+	if (*done)
+		return;
+	r = SSL_do_handshake(ssl);
+	if (r == 1)
+		*done = 1;
+	else if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ)
+		die(side);
+}
+
 static void mem_handshake(struct mempair *p)
 {
 	int cdone = 0, sdone = 0, rounds = 0;
 
 	while (!(cdone && sdone)) {
-		if (!cdone) {
-			int r = SSL_do_handshake(p->c);
-			if (r == 1)
-				cdone = 1;
-			else if (SSL_get_error(p->c, r) != SSL_ERROR_WANT_READ)
-				die("client handshake");
-		}
+		mem_step(p->c, &cdone, "client handshake");
 		mem_pump(p);
-		if (!sdone) {
-			int r = SSL_do_handshake(p->s);
-			if (r == 1)
-				sdone = 1;
-			else if (SSL_get_error(p->s, r) != SSL_ERROR_WANT_READ)
-				die("server handshake");
-		}
+		mem_step(p->s, &sdone, "server handshake");
 		mem_pump(p);
 		if (++rounds > 100)
 			die("handshake does not finish");
@@ -337,6 +336,27 @@ static void tcp_close(SSL *ssl)
 	close(fd);
 }
 
+/* A server thread in a mode and one client connected to it. */
+struct tcprun {
+	struct server_args sa;
+	pthread_t st;
+	SSL *ssl;
+};
+
+static void tcprun_start(struct tcprun *r, SSL_CTX *sctx, SSL_CTX *cctx, int mode)
+{
+	int port;
+
+	r->st = start_server(&r->sa, sctx, mode, &port);
+	r->ssl = tcp_connect(cctx, port, NULL);
+}
+
+static void tcprun_stop(struct tcprun *r)
+{
+	tcp_close(r->ssl);
+	stop_server(&r->sa, r->st);
+}
+
 /* ---- workloads ---- */
 
 static double handshakes(int tcp, const struct config *c, int resume)
@@ -403,17 +423,15 @@ static double bulk(int tcp, const struct config *c, size_t chunk)
 
 	memset(buf, 'x', sizeof(buf));
 	if (tcp) {
-		struct server_args sa;
-		int port;
-		pthread_t st = start_server(&sa, sctx, 1, &port);
-		SSL *ssl = tcp_connect(cctx, port, NULL);
-		double start = now();
+		struct tcprun r;
+		double start;
 
+		tcprun_start(&r, sctx, cctx, 1);
+		start = now();
 		while (now() - start < seconds)
-			write_all(ssl, buf, chunk);
-		tcp_close(ssl);
-		stop_server(&sa, st);
-		rate = (double)sa.bytes / (sa.last - sa.first);
+			write_all(r.ssl, buf, chunk);
+		tcprun_stop(&r);
+		rate = (double)r.sa.bytes / (r.sa.last - r.sa.first);
 	} else {
 		struct mempair p;
 		long bytes = 0;
@@ -450,25 +468,22 @@ static double roundtrips(int tcp, const struct config *c)
 
 	memset(buf, 'r', sizeof(buf));
 	if (tcp) {
-		struct server_args sa;
-		int port;
-		pthread_t st = start_server(&sa, sctx, 2, &port);
-		SSL *ssl = tcp_connect(cctx, port, NULL);
+		struct tcprun r;
 
+		tcprun_start(&r, sctx, cctx, 2);
 		start = now();
 		while (now() - start < seconds) {
 			size_t got = 0;
-			write_all(ssl, buf, sizeof(buf));
+			write_all(r.ssl, buf, sizeof(buf));
 			while (got < sizeof(buf)) {
-				if (SSL_read_ex(ssl, buf + got, sizeof(buf) - got, &n) != 1)
+				if (SSL_read_ex(r.ssl, buf + got, sizeof(buf) - got, &n) != 1)
 					die("round trip read");
 				got += n;
 			}
 			ops++;
 		}
 		rate = (double)ops / (now() - start);
-		tcp_close(ssl);
-		stop_server(&sa, st);
+		tcprun_stop(&r);
 	} else {
 		struct mempair p;
 

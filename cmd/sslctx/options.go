@@ -34,32 +34,36 @@ func parseProtocol(s string, allowed ...string) (ssl.Protocol, error) {
 	return 0, usageError{fmt.Sprintf("-protocol %q: want one of %s", s, strings.Join(allowed, ", "))}
 }
 
+// The names -verify takes, lower-cased, after Python's "CERT_" prefix if any.
+var verifyModesByName = map[string]ssl.VerifyMode{
+	"none":     ssl.CertNone,
+	"optional": ssl.CertOptional,
+	"required": ssl.CertRequired,
+}
+
 // parseVerifyMode reads a -verify value: none, optional or required (or
 // Python's CERT_NONE, ...).
 func parseVerifyMode(s string) (ssl.VerifyMode, error) {
-	switch strings.ToLower(strings.TrimPrefix(strings.ToUpper(s), "CERT_")) {
-	case "none":
-		return ssl.CertNone, nil
-	case "optional":
-		return ssl.CertOptional, nil
-	case "required":
-		return ssl.CertRequired, nil
+	if m, ok := verifyModesByName[strings.ToLower(strings.TrimPrefix(strings.ToUpper(s), "CERT_"))]; ok {
+		return m, nil
 	}
 	return 0, usageError{fmt.Sprintf("-verify %q: want none, optional or required", s)}
+}
+
+// The names -min and -max take, lower-cased, with "_" for ".".
+var tlsVersionsByName = map[string]ssl.TLSVersion{
+	"tlsv1":   ssl.TLSv1_0,
+	"tlsv1_0": ssl.TLSv1_0,
+	"tlsv1_1": ssl.TLSv1_1,
+	"tlsv1_2": ssl.TLSv1_2,
+	"tlsv1_3": ssl.TLSv1_3,
 }
 
 // parseTLSVersion reads a -min or -max value: TLSv1, TLSv1_1, TLSv1_2 or
 // TLSv1_3 (also written TLSv1.2).
 func parseTLSVersion(flagName, s string) (ssl.TLSVersion, error) {
-	switch strings.ReplaceAll(strings.ToLower(s), ".", "_") {
-	case "tlsv1", "tlsv1_0":
-		return ssl.TLSv1_0, nil
-	case "tlsv1_1":
-		return ssl.TLSv1_1, nil
-	case "tlsv1_2":
-		return ssl.TLSv1_2, nil
-	case "tlsv1_3":
-		return ssl.TLSv1_3, nil
+	if v, ok := tlsVersionsByName[strings.ReplaceAll(strings.ToLower(s), ".", "_")]; ok {
+		return v, nil
 	}
 	return 0, usageError{fmt.Sprintf("-%s %q: want TLSv1, TLSv1_1, TLSv1_2 or TLSv1_3", flagName, s)}
 }

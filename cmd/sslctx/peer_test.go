@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sslctx/ssl"
+	"github.com/sslctx/ssl/internal/loopback"
 	"github.com/stretchr/testify/require"
 )
 
@@ -63,47 +64,9 @@ func startSilent(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// serve accepts connections on l and hands each to handle in a goroutine
-// of its own (nil: keep it open unanswered) until the test ends; then it
-// closes the listener and every connection and waits for the goroutines.
-func serve(t *testing.T, l net.Listener, handle func(net.Conn)) {
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns []net.Conn
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, conn)
-			mu.Unlock()
-			if handle == nil {
-				continue
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer conn.Close()
-				handle(conn)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, conn := range conns {
-			conn.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-}
+// serve hands each connection l accepts to handle (nil: keeps it open
+// unanswered) until the test ends, then closes everything and waits.
+var serve = loopback.Serve
 
 // clientContext trusts the test CA and checks hostnames.
 func clientContext(t *testing.T) *ssl.Context {

@@ -14,26 +14,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-// tcpPair returns both ends of a loopback TCP connection.
-func tcpPair(t *testing.T) (net.Conn, net.Conn) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := l.Accept()
-		accepted <- c
-	}()
-	a, err := net.Dial("tcp", l.Addr().String())
-	require.NoError(t, err)
-	b := <-accepted
-	require.NotNil(t, b)
-	t.Cleanup(func() { a.Close(); b.Close() })
-	return a, b
-}
+	"github.com/sslctx/ssl/internal/loopback"
+)
 
 // handshake runs both handshakes at once, as two peers do.
 func handshake(t *testing.T, a, b *Conn) {
@@ -53,7 +36,7 @@ func handshake(t *testing.T, a, b *Conn) {
 
 func framePair(t *testing.T, ack bool) (*Conn, *Conn, *frameEngine, *frameEngine) {
 	ea, eb := newFramePair(ack)
-	na, nb := tcpPair(t)
+	na, nb := loopback.Pair(t)
 	a, b := New(na, ea), New(nb, eb)
 	handshake(t, a, b)
 	return a, b, ea, eb
@@ -117,7 +100,7 @@ func TestRun_BlockedReadDoesNotBlockWrite(t *testing.T) {
 // goroutines, reaches the peer in the order the engine produced it.
 func TestRun_OutputKeepsProductionOrder(t *testing.T) {
 	ea, eb := newFramePair(true)
-	na, nb := tcpPair(t)
+	na, nb := loopback.Pair(t)
 	a := New(na, ea)
 	peer := &frameReader{r: nb}
 	// The peer side is driven by hand: it sends data frames, which make a
@@ -191,7 +174,7 @@ func TestRun_ReadOutputSentByBusyWriter(t *testing.T) {
 // without reading the network again.
 func TestRun_TransportEOF(t *testing.T) {
 	ea, eb := newFramePair(false)
-	na, nb := tcpPair(t)
+	na, nb := loopback.Pair(t)
 	counted := &countingConn{Conn: na}
 	a, b := New(counted, ea), New(nb, eb)
 	handshake(t, a, b)
