@@ -28,6 +28,10 @@ which is matched against the certificate's IP addresses. Without -cafile or
 -capath the system's CA certificates are trusted. -verify none also turns
 hostname checking off, as Python requires.
 
+-chain prints the chain OpenSSL verified, leaf first (subject and issuer of
+each certificate). -keylog FILE appends the connection's secrets to FILE in
+the NSS key log format, which Wireshark reads to decrypt a capture.
+
 After the handshake connect reads for -wait: a TLS 1.3 server rejects a client
 certificate (or its absence) only then, and that rejection is a failure.
 
