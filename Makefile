@@ -74,7 +74,7 @@ fuzz:
 ## leakcheck: the cgo-heavy tests under AddressSanitizer with LeakSanitizer; any leak fails.
 leakcheck:
 	ASAN_OPTIONS=detect_leaks=1 $(GO) test -asan -count=1 ./openssl ./internal/bio
-	ASAN_OPTIONS=detect_leaks=1 $(GO) test -asan -count=1 -run 'TestErrors|TestDecode|TestCert|TestContext|TestLoad|TestSocket|TestSSLObject|TestMemoryBIO|TestWrapBIO|TestFault|TestSecurity|TestLeaks|TestListener|TestDial|TestGetServer|TestPEM|TestHTTP|Fuzz' .
+	ASAN_OPTIONS=detect_leaks=1 $(GO) test -asan -count=1 -run 'TestErrors|TestDecode|TestCert|TestContext|TestLoad|TestSocket|TestSSLObject|TestMemoryBIO|TestWrapBIO|TestFault|TestSecurity|TestLeaks|TestListener|TestDial|TestGetServer|TestPEM|TestHTTP|TestSNI|TestKeylog|TestPHA|TestPSK|Fuzz' .
 
 ## load: 1,000 concurrent connections, 100,000 handshakes with data, on one Context; peak RSS reported.
 load:

@@ -37,6 +37,7 @@ type Context struct {
 	protocol      Protocol
 	checkHostname bool
 	verifyMode    VerifyMode
+	cb            callbackSettings // the callbacks and switches of callbacks.go
 }
 
 // NewContext creates a Context for protocol p (Python's
@@ -136,6 +137,10 @@ func CreateDefaultContext(purpose Purpose) (*Context, error) {
 	// CPython 3.13: certificates that break RFC 5280 are refused, and a
 	// trusted intermediate may end a chain, for both purposes.
 	if err := c.SetVerifyFlags(c.VerifyFlags() | VerifyX509Strict | VerifyX509PartialChain); err != nil {
+		return nil, err
+	}
+	if err := keylogFromEnvironment(c); err != nil {
+		c.Close()
 		return nil, err
 	}
 	return c, nil

@@ -17,13 +17,20 @@
 //	ctx.wrap_bio(incoming, outgoing)     Context.WrapBIO(in, out): an *SSLObject over two *MemoryBIOs,
 //	                                     the same engine as Socket's with no I/O of its own
 //	SSLSocket.getpeercert()              Socket.GetPeerCert, a *Cert that marshals to Python's dict
+//	ctx.sni_callback, sock.context = c   Context.SetSNICallback, Socket.SetContext (no lock held in the callback)
+//	ctx.keylog_filename                  Context.SetKeylogFilename (and SSLKEYLOGFILE in CreateDefaultContext)
+//	ctx.post_handshake_auth              Context.SetPostHandshakeAuth, Socket.VerifyClientPostHandshake
+//	ctx.set_psk_client/server_callback   Context.SetPSKClientCallback, SetPSKServerCallback
 //	ssl.SSLError, SSLCertVerificationError, CertificateError
 //	                                     *Error (errors.Is: ErrEOF, ErrCertVerification, ...), *CertificateError
 //
 // For Go programs there is more: Dial, Listen, NewListener, a Dialer whose
 // DialContext finishes the handshake and can serve as http.Transport's
-// DialTLSContext, and Socket.ConnectionState for libraries that look for
-// crypto/tls's.
+// DialTLSContext, Socket.ConnectionState for libraries that look for
+// crypto/tls's, and HTTP/2 as well as HTTP/1.1 for net/http: ServeHTTPS
+// serves an *http.Server on a listener of Sockets and NewHTTPTransport is
+// an http.RoundTripper (proxies included) whose every TLS byte goes
+// through OpenSSL.
 //
 // # Errors
 //

@@ -17,6 +17,14 @@ type sslEngine struct {
 	// read or write), and the setters replace or rewrite them in place:
 	// every operation but a plain flush holds it for reading.
 	settings *sync.RWMutex
+	// psk answers the SSL's PSK callbacks (nil without them); cause is a
+	// callback's error for the failure it caused. Both are used under the
+	// pump's lock, as the SSL is.
+	psk   *pskConn
+	cause error
+	// origin is the Context the SSL was made from, whose SNI callback
+	// runs for a ClientHello that meets a Context without one.
+	origin *Context
 }
 
 // engineOps maps the pump's operations to the shim's.
@@ -47,11 +55,36 @@ func (e *sslEngine) Do(op bio.Op, in []byte, eof bool, buf, out []byte) bio.Resu
 		res.Status = bio.WantRead
 	case openssl.ErrorZeroReturn:
 		res.Status = bio.Closed
+	case openssl.ErrorWantClientHello:
+		// A server stopped at a ClientHello for the SNI callback, which the
+		// Socket runs with no lock held before it goes on.
+		res.Status = bio.Failed
+		res.Err = errSNIPending
 	default:
 		res.Status = bio.Failed
-		res.Err = operationError(e.ssl, r, e.hostname)
+		err := operationError(e.ssl, r, e.hostname)
+		if cause := e.takeCause(); cause != nil {
+			err.cause = cause
+		}
+		res.Err = err
+	}
+	if op != bio.OpNone {
+		// A callback's error outlives no operation: a handshake that went
+		// on without what the callback refused owes nothing to it later.
+		e.takeCause()
 	}
 	return res
 }
 
 func (e *sslEngine) Release() { e.ssl.Free() }
+
+// takeCause returns and forgets the error of the callbacks that ran in, or
+// before, the last operation.
+func (e *sslEngine) takeCause() error {
+	cause := e.cause
+	if e.psk != nil && e.psk.err != nil {
+		cause, e.psk.err = e.psk.err, nil
+	}
+	e.cause = nil
+	return cause
+}

@@ -98,14 +98,16 @@ func (c *Context) wrap(conn net.Conn, cfg wrapConfig) (*Socket, error) {
 	if err != nil {
 		return nil, err
 	}
-	ssl, err := c.buildSSL(cfg, hostname)
+	eng, err := c.newEngine(cfg, hostname)
 	if err != nil {
 		return nil, err
 	}
-	s := &Socket{tlsConn: tlsConn{ctx: c, serverSide: cfg.serverSide, hostname: hostname},
+	s := &Socket{tlsConn: tlsConn{serverSide: cfg.serverSide, hostname: hostname},
 		nc: conn, suppress: cfg.suppressRagged}
-	s.conn = bio.New(conn, &sslEngine{ssl: ssl, hostname: hostname, settings: &c.mu})
+	s.ctx.Store(c)
+	s.conn = bio.New(conn, eng)
 	s.drv = s.conn
+	s.sni = s.callSNI
 	if cfg.handshakeOnWrap {
 		if err := s.DoHandshake(); err != nil {
 			s.Close()
@@ -148,10 +150,12 @@ func (c *Context) validateWrap(cfg wrapConfig) (string, error) {
 	return hostname, nil
 }
 
-// buildSSL makes the SSL from the context's current settings (under its read
-// lock), with its hostname and session.
-func (c *Context) buildSSL(cfg wrapConfig, hostname string) (*openssl.SSL, error) {
+// newEngine makes the SSL from the context's current settings (under its
+// read lock), with its hostname, session and callbacks, and the engine
+// that drives it.
+func (c *Context) newEngine(cfg wrapConfig, hostname string) (*sslEngine, error) {
 	var ssl *openssl.SSL
+	var psk *pskConn
 	err := c.read(func(oc *openssl.Ctx) error {
 		if c.checkHostname && !cfg.serverSide && hostname == "" {
 			return invalidArgument("check_hostname requires server_hostname")
@@ -161,6 +165,10 @@ func (c *Context) buildSSL(cfg wrapConfig, hostname string) (*openssl.SSL, error
 			return openSSLError(err)
 		}
 		if err := setHostname(ssl, hostname, c.checkHostname); err != nil {
+			ssl.Free()
+			return err
+		}
+		if psk, err = c.cb.configure(c, ssl, cfg.serverSide); err != nil {
 			ssl.Free()
 			return err
 		}
@@ -175,7 +183,7 @@ func (c *Context) buildSSL(cfg wrapConfig, hostname string) (*openssl.SSL, error
 			return nil, openSSLError(err)
 		}
 	}
-	return ssl, nil
+	return &sslEngine{ssl: ssl, hostname: hostname, settings: &c.mu, psk: psk, origin: c}, nil
 }
 
 // setHostname gives ssl its SNI and, with check, the name to verify; ""

@@ -63,12 +63,13 @@ func (c *Context) WrapBIO(incoming, outgoing *MemoryBIO, opts ...WrapOption) (*S
 	if err != nil {
 		return nil, err
 	}
-	ssl, err := c.buildSSL(cfg, hostname)
+	eng, err := c.newEngine(cfg, hostname)
 	if err != nil {
 		return nil, err
 	}
-	o := &SSLObject{tlsConn: tlsConn{ctx: c, serverSide: cfg.serverSide, hostname: hostname}}
-	o.drv = bio.NewMem(&sslEngine{ssl: ssl, hostname: hostname, settings: &c.mu}, &incoming.q, &outgoing.q)
+	o := &SSLObject{tlsConn: tlsConn{serverSide: cfg.serverSide, hostname: hostname, sni: refuseSNI}}
+	o.ctx.Store(c)
+	o.drv = bio.NewMem(eng, &incoming.q, &outgoing.q)
 	return o, nil
 }
 

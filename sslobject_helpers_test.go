@@ -105,8 +105,8 @@ func readPyObj(o *SSLObject, n int) ([]byte, error) {
 	return buf[:k], err
 }
 
-// alertNames are record_sockets.py's ALERTS.
-var alertNames = map[byte]string{
+// recordAlertNames are record_sockets.py's ALERTS.
+var recordAlertNames = map[byte]string{
 	0: "close_notify", 10: "unexpected_message", 20: "bad_record_mac",
 	22: "record_overflow", 40: "handshake_failure", 42: "bad_certificate",
 	43: "unsupported_certificate", 44: "certificate_revoked", 45: "certificate_expired",
@@ -135,7 +135,7 @@ func tlsRecords(data []byte) []any {
 		data = data[5+length:]
 		if kind == 21 && length == 2 {
 			var name any = float64(body[1])
-			if n, ok := alertNames[body[1]]; ok {
+			if n, ok := recordAlertNames[body[1]]; ok {
 				name = n
 			}
 			out = append(out, map[string]any{"alert": name, "level": float64(body[0])})

@@ -18,10 +18,14 @@ import (
 // every question about the connection (GetPeerCert, Cipher, Version, ...)
 // is a method of tlsConn, promoted to both.
 type tlsConn struct {
-	ctx        *Context
+	ctx        atomic.Pointer[Context] // Socket.SetContext changes it
 	serverSide bool
 	hostname   string // IDNA-encoded, "" on a server or when none was given
 	drv        driver
+	// sni answers a server handshake stopped at a ClientHello for the SNI
+	// callback: it runs the callback of c for the client's name, with no
+	// lock held, and returns the callback's verdict.
+	sni func(name string, c *Context) error
 	// handshakeDone says the handshake has completed: for Socket once and
 	// for all, for SSLObject as OpenSSL last said (SSL_is_init_finished),
 	// as Python asks it.
@@ -52,9 +56,18 @@ type opResult struct {
 }
 
 // run performs op through the driver: the one place where Socket and
-// SSLObject operations meet the engine.
+// SSLObject operations meet the engine. A server handshake stopped for the
+// SNI callback, at the handshake or at a renegotiation inside a read, is
+// answered and resumed here.
 func (t *tlsConn) run(op bio.Op, buf []byte, flushWait bool) opResult {
 	r, err := t.drv.Run(op, buf, flushWait)
+	for err == nil && r.Status == bio.Failed && r.Err == errSNIPending {
+		if serr := t.answerSNI(); serr != nil {
+			r = bio.Result{Status: bio.Failed, Err: serr}
+			break
+		}
+		r, err = t.drv.Run(op, buf, flushWait)
+	}
 	res := opResult{n: r.N, ret: r.Ret}
 	switch {
 	case err != nil:
@@ -89,7 +102,7 @@ func (t *tlsConn) GetPeerCert() (*Cert, error) {
 	}
 	defer x.Free()
 	// Python reads the context's verify mode at call time.
-	if t.ctx.VerifyMode() == CertNone {
+	if t.Context().VerifyMode() == CertNone {
 		return &Cert{}, nil
 	}
 	return certFromX509(x)
@@ -159,9 +172,10 @@ func (t *tlsConn) SharedCiphers() []CipherInfo {
 	t.ssl(func(ssl *openssl.SSL) {
 		// The server's list is its Context's, read in place: the
 		// Context's lock, taken after the engine's as sslEngine does.
-		t.ctx.mu.RLock()
+		c := t.Context()
+		c.mu.RLock()
 		ciphers, ok := ssl.SharedCiphers()
-		t.ctx.mu.RUnlock()
+		c.mu.RUnlock()
 		if !ok {
 			return
 		}
@@ -218,7 +232,7 @@ func (t *tlsConn) Session() *Session {
 	if sess == nil {
 		return nil
 	}
-	return &Session{s: sess, ctx: t.ctx}
+	return &Session{s: sess, ctx: t.Context()}
 }
 
 // ServerSide reports whether this is the server end (Python's server_side).
@@ -228,9 +242,9 @@ func (t *tlsConn) ServerSide() bool { return t.serverSide }
 // (Python's server_hostname); "" on a server or when none was given.
 func (t *tlsConn) ServerHostname() string { return t.hostname }
 
-// Context returns the Context the connection was wrapped with (Python's
-// context).
-func (t *tlsConn) Context() *Context { return t.ctx }
+// Context returns the Context the connection uses (Python's context): the
+// one it was wrapped with, or the one Socket.SetContext gave it.
+func (t *tlsConn) Context() *Context { return t.ctx.Load() }
 
 // exportKeyingMaterial is SSL_export_keying_material with crypto/tls's
 // rules: no export before the handshake, nor under TLS 1.2 and below

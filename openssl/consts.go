@@ -106,3 +106,6 @@ const (
 	NIDOCSP      = int(C.NID_ad_OCSP)
 	NIDCAIssuers = int(C.NID_ad_ca_issuers)
 )
+
+// AlertInternalError is the TLS internal_error alert (SSL_AD_INTERNAL_ERROR).
+const AlertInternalError = int(C.SSL_AD_INTERNAL_ERROR)

@@ -44,6 +44,10 @@ func NewCtx(m Method) (*Ctx, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := initCallbacks(p); err != nil {
+		C.shim_ctx_free(p)
+		return nil, err
+	}
 	return newOwned[Ctx](p, func(p *C.SSL_CTX) { C.shim_ctx_free(p) }), nil
 }
 

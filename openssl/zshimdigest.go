@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "d95a12a5fdd241d376a75800bc4312d57d108d8e53995164351e2e8e9f78d312"
+const shimDigest = "5223ffae532cdf0e9120f15868a517ee44246629700330a197b89177ab0cc61a"
