@@ -51,8 +51,12 @@ demo: deps
 
 ## bench: this library, crypto/tls and raw OpenSSL in C on the same workloads, interleaved; a table of medians and ratios.
 BENCH_ROUNDS ?= 5
+# The idle keep-alive row: resident memory per server connection with a goroutine in Read, BENCH_IDLE_CONNS of them.
+BENCH_IDLE_CONNS ?= 10000
 bench: bench/cref/cref
-	$(GO) run ./bench/cmd/benchtable -cref bench/cref/cref -rounds $(BENCH_ROUNDS)
+	$(GO) build -o bench/cmd/idlerss/idlerss ./bench/cmd/idlerss
+	$(GO) run ./bench/cmd/benchtable -cref bench/cref/cref -rounds $(BENCH_ROUNDS) \
+		-idlerss bench/cmd/idlerss/idlerss -idle-conns $(BENCH_IDLE_CONNS)
 
 ## httpload: requests/s of one handler on ServeHTTPS and on net/http over crypto/tls, HTTP/1.1 and HTTP/2,
 ## interleaved; h2load (apt-get install nghttp2-client) is the client when installed, else Go's (HTTPLOAD_CLIENT=go).

@@ -220,9 +220,9 @@ func TestCommandHelp(t *testing.T) {
 	want := map[string][]string{
 		"demo": {"-message"},
 		"connect": {"-protocol", "-cafile", "-capath", "-ciphers", "-ciphersuites", "-servername", "-cert", "-key",
-			"-verify", "-no-check-hostname", "-alpn", "-min", "-max", "-timeout", "-send", "-json", "-wait", "-showcerts", "-pass"},
+			"-verify", "-no-check-hostname", "-alpn", "-min", "-max", "-timeout", "-send", "-json", "-wait", "-showcerts", "-pass", "-chain", "-keylog"},
 		"serve": {"-listen", "-cert", "-key", "-ciphers", "-ciphersuites", "-cafile", "-verify", "-alpn", "-mode",
-			"-n", "-timeout", "-protocol", "-min", "-max", "-pass"},
+			"-n", "-timeout", "-protocol", "-min", "-max", "-pass", "-sni"},
 		"ciphers":                {"-protocol", "-ciphersuites", "-json"},
 		"cert":                   {"-der", "-compact", "-json"},
 		"get-server-certificate": {"-cafile", "-protocol", "-timeout"},

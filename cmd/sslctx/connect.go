@@ -28,6 +28,10 @@ which is matched against the certificate's IP addresses. Without -cafile or
 -capath the system's CA certificates are trusted. -verify none also turns
 hostname checking off, as Python requires.
 
+-chain prints the chain OpenSSL verified, leaf first (subject and issuer of
+each certificate). -keylog FILE appends the connection's secrets to FILE in
+the NSS key log format, which Wireshark reads to decrypt a capture.
+
 After the handshake connect reads for -wait: a TLS 1.3 server rejects a client
 certificate (or its absence) only then, and that rejection is a failure.
 
@@ -54,6 +58,9 @@ type connectResult struct {
 	// Chain is the certificates the server sent, with -showcerts or when
 	// they were not verified.
 	Chain []certInfo `json:"chain,omitempty"`
+	// VerifiedChain is, with -chain, the chain OpenSSL verified, leaf
+	// first; empty when nothing was verified.
+	VerifiedChain []chainLink `json:"verified_chain,omitempty"`
 	// WouldVerify is, for an unverified connection, the verdict
 	// verification would have given: "ok" or the error.
 	WouldVerify *string `json:"would_verify,omitempty"`
@@ -100,6 +107,8 @@ type connectConfig struct {
 	send       *string // nil without -send
 	asJSON     bool
 	showCerts  bool
+	chain      bool          // -chain: print the verified chain
+	keylog     string        // -keylog: the NSS key log file
 	wait       time.Duration // for the server's verdict after the handshake
 	// knownChain, if set, is the chain the server sent: fail need not
 	// connect again to see it.
@@ -117,13 +126,15 @@ func parseConnect(args []string, stdout, stderr io.Writer) (*connectConfig, erro
 	send := fs.String("send", "", "`text` to send after the handshake (\\r, \\n, \\t, \\0, \\\\ and \\xHH are decoded); the reply is printed until the server closes or is silent for 2s")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of lines; a failure is {\"error\": {...}}")
 	showCerts := fs.Bool("showcerts", false, "print the chain the server sent")
+	chain := fs.Bool("chain", false, "print the chain OpenSSL verified, leaf first: the subject and issuer of each certificate")
+	keylog := fs.String("keylog", "", "`file` to append the connection's secrets to in NSS key log format, for Wireshark")
 	wait := fs.Duration("wait", 300*time.Millisecond, "how long to wait after the handshake for the server's verdict on us (a TLS 1.3 server rejects a client certificate then); 0 does not wait")
 	addr, p, err := parseClientArgs(fs, args, protocol)
 	if err != nil {
 		return nil, err
 	}
 	cfg := &connectConfig{tls: tf, addr: addr, protocol: p, noCheck: *noCheck, capath: *capath, asJSON: *asJSON,
-		showCerts: *showCerts, wait: *wait}
+		showCerts: *showCerts, chain: *chain, keylog: *keylog, wait: *wait}
 	if *wait < 0 {
 		return nil, usageError{"-wait must not be negative"}
 	}
@@ -150,7 +161,8 @@ func parseConnect(args []string, stdout, stderr io.Writer) (*connectConfig, erro
 func (cfg *connectConfig) newContext() (*ssl.Context, error) {
 	f := cfg.tls
 	return newContext(cfg.protocol, cfg.setVerifyMode, cfg.loadCAs, f.loadCertChain, f.applyCiphers,
-		func(c *ssl.Context) error { return applyALPN(c, parseALPN(*f.alpn)) }, cfg.versions.apply)
+		func(c *ssl.Context) error { return applyALPN(c, parseALPN(*f.alpn)) }, cfg.versions.apply,
+		func(c *ssl.Context) error { return setKeylog(c, cfg.keylog) })
 }
 
 // setVerifyMode sets -verify and -no-check-hostname.
@@ -192,6 +204,15 @@ func (cfg *connectConfig) report(stdout io.Writer, c *ssl.Context, s *ssl.Socket
 			if x != nil {
 				res.Chain = append(res.Chain, describeCert(x))
 			}
+		}
+	}
+	if cfg.chain {
+		if res.VerifiedChain, err = verifiedChain(s); err != nil {
+			return err
+		}
+		// Non-nil: -json then says [] when nothing was verified.
+		if res.VerifiedChain == nil {
+			res.VerifiedChain = []chainLink{}
 		}
 	}
 	if !cfg.asJSON {
@@ -277,6 +298,9 @@ func printConnection(stdout io.Writer, c *ssl.Context, s *ssl.Socket, res connec
 		}
 	}
 	fmt.Fprintf(stdout, "peer cert: %s\n", dict)
+	if res.VerifiedChain != nil {
+		printVerifiedChain(stdout, res.VerifiedChain)
+	}
 	if len(res.Chain) > 0 {
 		title := "the chain the server sent"
 		if c.VerifyMode() == ssl.CertNone {

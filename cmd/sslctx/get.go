@@ -97,24 +97,9 @@ func (cfg *getConfig) newContext() (*ssl.Context, error) {
 		cfg.setKeylog)
 }
 
-// keylogger is Context.SetKeylogFilename (Python 3.8's keylog_filename).
-type keylogger interface {
-	SetKeylogFilename(path string) error
-}
-
-// setKeylog applies -keylog where the library has SetKeylogFilename.
+// setKeylog applies -keylog (Python's keylog_filename).
 func (cfg *getConfig) setKeylog(c *ssl.Context) error {
-	if cfg.keylog == "" {
-		return nil
-	}
-	kl, ok := any(c).(keylogger)
-	if !ok {
-		return configError{errors.New("-keylog: this build of the library has no Context.SetKeylogFilename, so no key log can be written")}
-	}
-	if err := kl.SetKeylogFilename(cfg.keylog); err != nil {
-		return configError{fmt.Errorf("-keylog %s: %w", cfg.keylog, err)}
-	}
-	return nil
+	return setKeylog(c, cfg.keylog)
 }
 
 // get fetches the URL and prints what it got.

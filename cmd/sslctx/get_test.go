@@ -1,16 +1,15 @@
 package main
 
 import (
-	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/sslctx/ssl"
 )
 
 // get against serve -mode https: the protocol the server selects, the
@@ -93,28 +92,19 @@ func TestGetErrors(t *testing.T) {
 	}
 }
 
-// -keylog writes the secrets where the library can (Context.SetKeylogFilename)
-// and is refused with a sentence where it cannot; it is never ignored.
+// -keylog appends the connection's secrets in the NSS key log format; a
+// file that cannot be opened is a configuration error naming it.
 func TestGetKeylog(t *testing.T) {
 	srv := startServe(t, serveArgs("-mode", "https", "-n", "1")...)
 	file := filepath.Join(t.TempDir(), "keys.log")
 	code, _, stderr := runCLI("get", "-cafile", td("ca.pem"), "-keylog", file, "https://localhost:"+port(t, srv.addr)+"/")
-	c, err := ssl.NewContext(ssl.ProtocolTLSClient)
-	require.NoError(t, err)
-	if _, ok := any(c).(keylogger); !ok {
-		assert.Equal(t, 2, code)
-		assert.Equal(t, "sslctx get: -keylog: this build of the library has no Context.SetKeylogFilename, so no key log can be written\n", stderr)
-		_, err := os.Stat(file)
-		assert.True(t, errors.Is(err, os.ErrNotExist))
-		// serve waits for its one connection: give it one.
-		code, _, stderr = runCLI("get", "-cafile", td("ca.pem"), "https://localhost:"+port(t, srv.addr)+"/")
-		require.Equal(t, 0, code, stderr)
-	} else {
-		require.Equal(t, 0, code, stderr)
-		keys, err := os.ReadFile(file)
-		require.NoError(t, err)
-		assert.Contains(t, string(keys), "CLIENT_HANDSHAKE_TRAFFIC_SECRET ")
-	}
+	require.Equal(t, 0, code, stderr)
+	randoms := keylogRandoms(t, file)
+	assert.Equal(t, tls13Labels, slices.Sorted(maps.Keys(randoms)))
 	srv.nextLine(t)
 	assert.Equal(t, 0, srv.exitCode(t), srv.errs.String())
+
+	code, _, stderr = runCLI("get", "-keylog", filepath.Join(t.TempDir(), "missing", "keys.log"), "https://localhost:1/")
+	assert.Equal(t, 2, code)
+	assert.Regexp(t, `^sslctx get: -keylog \S+/missing/keys.log: no such file or directory\n$`, stderr)
 }

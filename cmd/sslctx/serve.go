@@ -36,6 +36,10 @@ A failed handshake does not stop the server. It runs until SIGINT or SIGTERM,
 or with -n until it has accepted that many connections and they have all
 closed, and then exits 0.
 
+With -sni NAME=CERT,KEY (repeatable) a client that asks for NAME (SNI) gets
+that certificate; one that sends no name or another name gets -cert, as
+openssl s_server -servername does without -servername_fatal.
+
 With -cafile, clients must present a certificate issued by one of its CAs
 (-verify required); -verify optional asks for one but lets clients without
 a certificate in.
@@ -59,6 +63,7 @@ type serveConfig struct {
 	alpn       []string
 	protocol   ssl.Protocol
 	versions   versionBounds
+	sni        sniFlag
 }
 
 // parseServe reads and checks serve's command line.
@@ -69,6 +74,8 @@ func parseServe(args []string, stdout, stderr io.Writer) (*serveConfig, error) {
 	tf := addTLSFlags(fs, true)
 	mode := fs.String("mode", "echo", "`mode` of serving: echo (send each connection's bytes back) or https (answer GET / with a page)")
 	limit := fs.Int("n", 0, "stop after this many connections; 0 serves until SIGINT or SIGTERM")
+	var sni sniFlag
+	fs.Var(&sni, "sni", "`NAME=CERT,KEY`: serve the certificate chain in CERT, with the key in KEY, to clients asking for NAME (repeatable; other clients get -cert)")
 	if _, err := parseArgs(fs, args, 0, 0); err != nil {
 		return nil, err
 	}
@@ -81,7 +88,7 @@ func parseServe(args []string, stdout, stderr io.Writer) (*serveConfig, error) {
 	if *limit < 0 {
 		return nil, usageError{"-n must not be negative"}
 	}
-	cfg := &serveConfig{tls: tf, listen: *listen, mode: *mode, limit: *limit}
+	cfg := &serveConfig{tls: tf, listen: *listen, mode: *mode, limit: *limit, sni: sni}
 	verifyMode, verifySet, err := tf.check()
 	if err != nil {
 		return nil, err
@@ -152,6 +159,11 @@ func (cfg *serveConfig) serve(stdout io.Writer) error {
 		return err
 	}
 	defer c.Close()
+	closeSNI, err := cfg.sniContexts(c)
+	if err != nil {
+		return err
+	}
+	defer closeSNI()
 	// Signals are caught before the address is printed, so whoever reads it
 	// may signal at once.
 	sigc := make(chan os.Signal, 1)

@@ -114,6 +114,9 @@ func main() {
 	rounds := flag.Int("rounds", 5, "measurements of each cell")
 	benchtime := flag.Duration("time", 500*time.Millisecond, "duration of one measurement")
 	only := flag.String("only", "", "run only the rows whose name matches this regular expression")
+	idlerss := flag.String("idlerss", "", "the bench/cmd/idlerss program; without it the idle keep-alive row is left out")
+	idleConns := flag.Int("idle-conns", 10000, "connections of the idle keep-alive row")
+	idleRounds := flag.Int("idle-rounds", 1, "measurements of each cell of the idle keep-alive row")
 	flag.Parse()
 	testing.Init()
 	if err := flag.Set("test.benchtime", benchtime.String()); err != nil {
@@ -127,6 +130,9 @@ func main() {
 	report(selected, results)
 	if filter.MatchString("idle-memory") {
 		reportIdleMemory(*cref)
+	}
+	if *idlerss != "" && filter.MatchString("idle-keepalive") {
+		reportIdleKeepAlive(*idlerss, *idleConns, *idleRounds)
 	}
 	fmt.Fprintf(os.Stderr, "total %v\n", time.Since(start).Round(time.Second))
 }
@@ -219,4 +225,37 @@ func reportIdleMemory(cref string) {
 	}
 	fmt.Printf("| idle memory per connection end | after handshake | bytes | %.0f | %.0f | %.0f | %.2f | %.2f | |\n",
 		c, ours, theirs, ours/c, ours/theirs)
+}
+
+// reportIdleKeepAlive prints the resident memory per idle server connection
+// with a goroutine blocked in Read, as a keep-alive server leaves it, for
+// sslctx and crypto/tls; bench/cmd/idlerss measures it in a process of its
+// own, alternating which library goes first.
+func reportIdleKeepAlive(idlerss string, n, rounds int) {
+	var ours, theirs []float64
+	for round := 0; round < rounds; round++ {
+		impls := []string{"sslctx", "crypto/tls"}
+		if round%2 == 1 {
+			impls[0], impls[1] = impls[1], impls[0]
+		}
+		for _, impl := range impls {
+			out, err := exec.Command(idlerss, "-n", strconv.Itoa(n), "-impl", impl).CombinedOutput()
+			if err != nil {
+				fail(1, fmt.Errorf("%s -impl %s: %v: %s", idlerss, impl, err, out))
+			}
+			m := resultLine.FindSubmatch(out)
+			if m == nil {
+				fail(1, fmt.Errorf("%s -impl %s: no result in %q", idlerss, impl, out))
+			}
+			v, _ := strconv.ParseFloat(string(m[1]), 64)
+			if impl == "sslctx" {
+				ours = append(ours, v)
+			} else {
+				theirs = append(theirs, v)
+			}
+		}
+	}
+	o, t := median(ours), median(theirs)
+	fmt.Printf("| idle keep-alive server connection, goroutine in Read (%d) | loopback TCP | RSS bytes | n/a | %.0f | %.0f | n/a | %.2f | |\n",
+		n, o, t, o/t)
 }

@@ -15,6 +15,10 @@
 // separate processes so that only the server is counted. The idle Read is
 // given a 1-byte buffer so that the figure is the library's, not the
 // application's.
+//
+// -impl crypto/tls measures a crypto/tls server instead, with the same
+// certificate and the same client, for comparison. The last line printed,
+// "result <bytes per connection>", is what `make bench` reads.
 package main
 
 import (
@@ -43,12 +47,16 @@ func main() {
 	n := flag.Int("n", 10000, "idle connections")
 	request := flag.Int("request", 16<<10, "bytes each client sends before going idle")
 	client := flag.String("client", "", "run as the client of the server at this address (internal)")
+	impl := flag.String("impl", "sslctx", "the server's TLS library: sslctx or crypto/tls")
 	flag.Parse()
 	var err error
-	if *client != "" {
+	switch {
+	case *client != "":
 		err = runClient(*client, *n, *request)
-	} else {
-		err = runServer(*n, *request)
+	case *impl == "sslctx" || *impl == "crypto/tls":
+		err = runServer(*impl, *n, *request)
+	default:
+		err = fmt.Errorf("-impl %q: want sslctx or crypto/tls", *impl)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "idlerss:", err)
@@ -80,13 +88,34 @@ func runClient(addr string, n, request int) error {
 	return nil
 }
 
-func runServer(n, request int) error {
-	requests := sync.Pool{New: func() any { b := make([]byte, request); return &b }}
+// wrapper returns what turns an accepted connection into a TLS server
+// connection for impl, which runs its handshake on first use.
+func wrapper(impl string) (func(net.Conn) (net.Conn, error), error) {
+	cert, key := golden.Path("server-ecdsa.pem"), golden.Path("server-ecdsa.key")
+	if impl == "crypto/tls" {
+		pair, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return nil, err
+		}
+		cfg := &tls.Config{Certificates: []tls.Certificate{pair}}
+		return func(c net.Conn) (net.Conn, error) { return tls.Server(c, cfg), nil }, nil
+	}
 	ctx, err := ssl.NewContext(ssl.ProtocolTLSServer)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := ctx.LoadCertChain(golden.Path("server-ecdsa.pem"), golden.Path("server-ecdsa.key")); err != nil {
+	if err := ctx.LoadCertChain(cert, key); err != nil {
+		return nil, err
+	}
+	return func(c net.Conn) (net.Conn, error) {
+		return ctx.WrapSocket(c, ssl.ServerSide(true), ssl.DoHandshakeOnConnect(false))
+	}, nil
+}
+
+func runServer(impl string, n, request int) error {
+	requests := sync.Pool{New: func() any { b := make([]byte, request); return &b }}
+	wrap, err := wrapper(impl)
+	if err != nil {
 		return err
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -103,7 +132,7 @@ func runServer(n, request int) error {
 			if err != nil {
 				return
 			}
-			s, err := ctx.WrapSocket(c, ssl.ServerSide(true), ssl.DoHandshakeOnConnect(false))
+			s, err := wrap(c)
 			if err != nil {
 				c.Close()
 				continue
@@ -149,11 +178,12 @@ func runServer(n, request int) error {
 	}
 	time.Sleep(200 * time.Millisecond) // let the last goroutines reach the network read
 	after, mAfter := settle(), memStats()
-	fmt.Printf("%d idle connections blocked in Read: RSS %.1f MiB before, %.1f MiB after, %.1f KiB per connection\n",
-		n, float64(before)/(1<<20), float64(after)/(1<<20), float64(after-before)/1024/float64(n))
+	fmt.Printf("%s: %d idle connections blocked in Read: RSS %.1f MiB before, %.1f MiB after, %.1f KiB per connection\n",
+		impl, n, float64(before)/(1<<20), float64(after)/(1<<20), float64(after-before)/1024/float64(n))
 	per := func(a, b int64) float64 { return float64(a-b) / 1024 / float64(n) }
 	fmt.Printf("per connection: Go heap %.1f KiB, goroutine stacks %.1f KiB, OpenSSL heap %.1f KiB\n",
 		per(mAfter.heap, mBefore.heap), per(mAfter.stack, mBefore.stack), per(mAfter.c, mBefore.c))
+	fmt.Printf("result %.0f\n", float64(after-before)/float64(n))
 	return nil
 }
 
