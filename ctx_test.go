@@ -3,6 +3,7 @@ package ssl
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -178,9 +179,20 @@ func TestModuleConstants_MatchPython(t *testing.T) {
 		require.Contains(t, want.Module, name)
 		assert.JSONEq(t, string(want.Module[name]), mustJSON(t, v), name)
 	}
-	m("OPENSSL_VERSION", OpenSSLVersion)
-	m("OPENSSL_VERSION_NUMBER", OpenSSLVersionNumber)
-	m("OPENSSL_VERSION_INFO", OpenSSLVersionInfo)
+	// The recording names the series; the patch release running here may
+	// be another (Debian 12 moves from 3.0.19 to 3.0.20). So the version
+	// constants must be of the recorded series, and split and spelled as
+	// Python splits and spells the recorded ones.
+	var number uint64
+	var info [5]int
+	var text string
+	require.NoError(t, json.Unmarshal(want.Module["OPENSSL_VERSION_NUMBER"], &number))
+	require.NoError(t, json.Unmarshal(want.Module["OPENSSL_VERSION_INFO"], &info))
+	require.NoError(t, json.Unmarshal(want.Module["OPENSSL_VERSION"], &text))
+	assert.Equal(t, golden.SeriesOf(number), golden.SeriesOf(OpenSSLVersionNumber), "OPENSSL_VERSION_NUMBER's series")
+	assert.Equal(t, info, versionInfo(number), "OPENSSL_VERSION_INFO of Python's OPENSSL_VERSION_NUMBER")
+	assert.True(t, strings.HasPrefix(text, versionText(info)), "Python's %q spells %v", text, info)
+	assert.True(t, strings.HasPrefix(OpenSSLVersion, versionText(OpenSSLVersionInfo)), "%q spells %v", OpenSSLVersion, OpenSSLVersionInfo)
 	for name, v := range map[string]bool{"HAS_SNI": HasSNI, "HAS_ALPN": HasALPN, "HAS_SSLv2": HasSSLv2,
 		"HAS_SSLv3": HasSSLv3, "HAS_TLSv1": HasTLSv1, "HAS_TLSv1_1": HasTLSv1_1, "HAS_TLSv1_2": HasTLSv1_2, "HAS_TLSv1_3": HasTLSv1_3} {
 		m(name, v)
@@ -213,6 +225,21 @@ func TestModuleConstants_MatchPython(t *testing.T) {
 	for _, v := range []TLSVersion{TLSVersionMinimumSupported, TLSVersionMaximumSupported, SSLv3, TLSv1_0, TLSv1_1, TLSv1_2, TLSv1_3} {
 		assert.Equal(t, versions[v.String()], int(v), v.String())
 	}
+}
+
+// versionText is how OpenSSL's version text begins for a version split as
+// OPENSSL_VERSION_INFO: "OpenSSL 3.0.19 " from 3.0 on (the patch field is
+// the patch release), "OpenSSL 1.1.1w " before (the patch field counts
+// letters).
+func versionText(info [5]int) string {
+	if info[0] >= 3 {
+		return fmt.Sprintf("OpenSSL %d.%d.%d ", info[0], info[1], info[3])
+	}
+	letter := ""
+	if info[3] > 0 {
+		letter = string(rune('a' + info[3] - 1))
+	}
+	return fmt.Sprintf("OpenSSL %d.%d.%d%s ", info[0], info[1], info[2], letter)
 }
 
 func mustJSON(t *testing.T, v any) string {

@@ -37,16 +37,24 @@ func TestShimDigestIsCurrent(t *testing.T) {
 
 // The committed table of the installed headers' series must be what those
 // headers define, and the process must use the table of the OpenSSL it runs.
+// `make generate` must have nothing to change: a table from another patch
+// release of the series passes when it names everything the installed
+// headers define as they do (a later one may hold more), and fails when a
+// mnemonic is missing or named otherwise.
 func TestErrorNamesMatchInstalledHeaders(t *testing.T) {
 	dir := t.TempDir()
-	out, err := exec.Command("go", "run", "./internal/mkerrnames", "-dir", dir).CombinedOutput()
+	out, err := exec.Command("go", "run", "./internal/mkerrnames", "-dir", dir).Output()
 	require.NoError(t, err, "%s", out)
 	name := filepath.Base(strings.TrimSpace(string(out)))
-	generated, err := os.ReadFile(filepath.Join(dir, name))
-	require.NoError(t, err)
 	committed, err := os.ReadFile(name)
 	require.NoError(t, err, "no table committed for the installed OpenSSL headers: run `make generate`")
-	assert.Equal(t, string(generated), string(committed), "the OpenSSL headers changed: run `make generate`")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name), committed, 0o644))
+	out, err = exec.Command("go", "run", "./internal/mkerrnames", "-dir", dir).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	generated, err := os.ReadFile(filepath.Join(dir, name))
+	require.NoError(t, err)
+	assert.Equal(t, string(committed), string(generated),
+		"the committed table disagrees with the installed OpenSSL headers: run `make generate`")
 }
 
 func TestErrorNames_TableOfTheRunningSeries(t *testing.T) {

@@ -74,7 +74,9 @@ func (f *tlsFlags) certChainError(err error) error {
 		return fmt.Errorf("-pass: %w: the password does not unlock the private key in %s", withDetail(err), key)
 	case strings.Contains(se.Message+err.Error(), "encrypted"):
 		return fmt.Errorf("%s: %w: give the key's password with -pass pass:PASSWORD, file:PATH or env:VARIABLE", keyFlag, err)
-	case queueHas(se, "NO_START_LINE"):
+	case queueHas(se, "NO_START_LINE") && !queueDataHas(se, "NO_START_LINE", "PRIVATE KEY"):
+		// 1.1.1 also reads a key with no PEM block as NO_START_LINE
+		// ("Expecting: ANY PRIVATE KEY"): that is the key's case below.
 		return fmt.Errorf("-cert %s: %w: the file holds no PEM certificate", cert, withDetail(err))
 	case se.Message == "PEM lib":
 		return fmt.Errorf("%s: %w: no private key found in %s; give the certificate's key with -key", keyFlag, withDetail(err), key)
@@ -86,6 +88,17 @@ func (f *tlsFlags) certChainError(err error) error {
 func queueHas(se *ssl.Error, reason string) bool {
 	for _, e := range se.Queue {
 		if e.Reason == reason {
+			return true
+		}
+	}
+	return false
+}
+
+// queueDataHas reports whether an entry of OpenSSL's error queue with
+// reason has extra data containing text.
+func queueDataHas(se *ssl.Error, reason, text string) bool {
+	for _, e := range se.Queue {
+		if e.Reason == reason && strings.Contains(e.Data, text) {
 			return true
 		}
 	}

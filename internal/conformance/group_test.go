@@ -2,6 +2,8 @@ package conformance_test
 
 import (
 	"crypto/tls"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -25,6 +27,51 @@ var groupRows = []string{
 // server chose, as the peer itself decoded it.
 var serverHelloGroup = regexp.MustCompile(`(?s)ServerHello.*?NamedGroup: \S+ \((\d+)\)`)
 
+// serverHelloMsg finds, in what a peer run with -msg printed, the bytes of
+// a ServerHello it sent or received, in hex: OpenSSL builds without
+// ssl-trace (Debian's 1.1.1) have only -msg.
+var serverHelloMsg = regexp.MustCompile(`(?m)^(?:<<<|>>>) TLS 1\.\d, Handshake \[length [0-9a-f]+\], ServerHello\n((?:[ \t]+[0-9a-f]{2}(?: [0-9a-f]{2})*[ \t]*\n)+)`)
+
+// peerFlag is the flag that makes the peer print the ServerHello, with the
+// function that finds the group in what it printed.
+func peerFlag(t *testing.T, cmd string) (string, func(*testing.T, string) string, *regexp.Regexp) {
+	if testpeer.HasOption(t, cmd, "-trace") {
+		return "-trace", peerGroup, serverHelloGroup
+	}
+	return "-msg", peerGroupMsg, serverHelloMsg
+}
+
+// peerGroupMsg is the group of the key_share extension of the last
+// ServerHello a -msg peer printed (after a HelloRetryRequest, the one that
+// counts): the bytes as the peer sent or read them, walked field by field
+// (RFC 8446 4.1.3).
+func peerGroupMsg(t *testing.T, out string) string {
+	t.Helper()
+	all := serverHelloMsg.FindAllStringSubmatch(out, -1)
+	require.NotEmpty(t, all, "the peer's -msg output shows no ServerHello:\n%s", out)
+	b, err := hex.DecodeString(strings.Join(strings.Fields(all[len(all)-1][1]), ""))
+	require.NoError(t, err)
+	// type(1) length(3) legacy_version(2) random(32)
+	p := 1 + 3 + 2 + 32
+	require.Greater(t, len(b), p, "ServerHello too short: %x", b)
+	p += 1 + int(b[p]) // legacy_session_id_echo
+	p += 2 + 1         // cipher_suite, legacy_compression_method
+	require.GreaterOrEqual(t, len(b), p+2, "ServerHello without extensions: %x", b)
+	end := p + 2 + int(binary.BigEndian.Uint16(b[p:]))
+	require.LessOrEqual(t, end, len(b), "ServerHello extensions overrun: %x", b)
+	for p += 2; p+4 <= end; {
+		typ, n := binary.BigEndian.Uint16(b[p:]), int(binary.BigEndian.Uint16(b[p+2:]))
+		p += 4
+		require.LessOrEqual(t, p+n, end, "ServerHello extension overruns: %x", b)
+		if typ == 51 && n >= 2 { // key_share: the group comes first
+			return groupCell(binary.BigEndian.Uint16(b[p:]))
+		}
+		p += n
+	}
+	t.Fatalf("the peer's ServerHello has no key_share: %x", b)
+	return ""
+}
+
 // groupCell words a group for the table: crypto/tls's name of the TLS code
 // point, and the code point.
 func groupCell(id uint16) string {
@@ -43,7 +90,8 @@ func peerGroup(t *testing.T, out string) string {
 
 // TestKeyExchangeGroup runs the key exchange table: with both ends at their
 // defaults, the group the reference peer reports (its -trace of the
-// ServerHello) and the one our Socket reports (ConnectionState().CurveID)
+// ServerHello, or the ServerHello's bytes it printed with -msg where it has
+// no -trace) and the one our Socket reports (ConnectionState().CurveID)
 // must both be the cell.
 func TestKeyExchangeGroup(t *testing.T) {
 	testpeer.Version(t)
@@ -63,7 +111,8 @@ func TestKeyExchangeGroup(t *testing.T) {
 		var peer, ours string
 		switch {
 		case strings.HasPrefix(label, "our client"):
-			srv := testpeer.StartServer(t, append(serverCertArgs(), "-trace")...)
+			flag, parse, printed := peerFlag(t, "s_server")
+			srv := testpeer.StartServer(t, append(serverCertArgs(), flag)...)
 			c, err := contextFor("ProtocolTLSClient", false)
 			require.NoError(t, err)
 			s, err := dialWith(c, srv.Addr)
@@ -72,20 +121,21 @@ func TestKeyExchangeGroup(t *testing.T) {
 			s.Close()
 			// s_server prints its trace as it goes; the ServerHello is
 			// out once our handshake is done, give the pipe a moment.
-			_, ok := srv.WaitFor(serverHelloGroup, testpeer.StartTimeout)
-			require.True(t, ok, "s_server's trace shows no ServerHello:\n%s", srv.Output())
-			peer = peerGroup(t, srv.Output())
+			_, ok := srv.WaitFor(printed, testpeer.StartTimeout)
+			require.True(t, ok, "s_server's %s output shows no ServerHello:\n%s", flag, srv.Output())
+			peer = parse(t, srv.Output())
 			srv.Kill()
 		default:
 			c, err := contextFor("ProtocolTLSServer", true)
 			require.NoError(t, err)
 			addr, results := listen(t, c)
-			client := testpeer.RunClient(t, addr, "", "-trace")
+			flag, parse, _ := peerFlag(t, "s_client")
+			client := testpeer.RunClient(t, addr, "", flag)
 			res := next(t, results)
 			require.NoError(t, res.err)
 			ours = groupCell(uint16(res.sock.ConnectionState().CurveID))
 			res.sock.Close()
-			peer = peerGroup(t, client.Output)
+			peer = parse(t, client.Output)
 		}
 		observed[r] = []string{peer, ours}
 		if !updateDoc {

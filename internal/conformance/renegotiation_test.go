@@ -15,11 +15,16 @@ import (
 )
 
 // A client that asks our TLS 1.2 server to renegotiate (s_client's "R") is
-// refused, as OpenSSL 3 refuses client-initiated renegotiation by default:
-// our server answers with a no_renegotiation alert, and s_client, whose
-// renegotiation failed, ends the connection with a handshake_failure
-// alert, which is what our server's Read reports.
-func TestRenegotiation_ClientInitiatedIsRefused(t *testing.T) {
+// answered as OpenSSL's own s_server answers it on the same OpenSSL, with
+// default options on both: OpenSSL 3 refuses client-initiated
+// renegotiation by default (our server sends a no_renegotiation alert, and
+// s_client, whose renegotiation failed, ends the connection with a
+// handshake_failure alert, which our server's Read reports); 1.1.1 allows
+// it, and data flows on after the new handshake (CPython 3.9 on 1.1.1w
+// does the same).
+func TestRenegotiation_ClientInitiated(t *testing.T) {
+	allowed := sServerAllowsClientRenegotiation(t)
+
 	c := testServer(t)
 	addr, results := listen(t, c)
 	p := testpeer.StartClient(t, addr, "-tls1_2", "-CAfile", td("ca.pem"), "-servername", "localhost")
@@ -32,11 +37,56 @@ func TestRenegotiation_ClientInitiatedIsRefused(t *testing.T) {
 	require.NoError(t, p.Send("R\n"))
 	_, ok = p.WaitFor(regexp.MustCompile(`RENEGOTIATING`), testpeer.RunTimeout)
 	require.True(t, ok, p.Output())
+	// The server takes part in the new handshake only inside Read.
 	res.sock.SetReadDeadline(time.Now().Add(testpeer.RunTimeout))
-	_, err := res.sock.Read(make([]byte, 10))
+	type readResult struct {
+		line string
+		err  error
+	}
+	read := make(chan readResult, 1)
+	go func() {
+		line, err := bufio.NewReader(res.sock).ReadString('\n')
+		read <- readResult{line, err}
+	}()
+	if allowed {
+		// s_client verifies the new handshake's certificate again before
+		// it reads more input.
+		_, ok = p.WaitFor(regexp.MustCompile(`(?s)RENEGOTIATING.*verify return:1`), testpeer.RunTimeout)
+		require.True(t, ok, p.Output())
+		require.NoError(t, p.Send("after renegotiation\n"))
+		r := <-read
+		require.NoError(t, r.err, "s_client:\n%s", p.Output())
+		assert.Equal(t, "after renegotiation\n", r.line)
+		assert.Equal(t, 1, c.SessionStats()["accept_renegotiate"])
+		return
+	}
+	r := <-read
 	var e *ssl.Error
-	require.ErrorAs(t, err, &e)
+	require.ErrorAs(t, r.err, &e)
 	assert.Equal(t, "SSLV3_ALERT_HANDSHAKE_FAILURE", e.Reason, "s_client gave up:\n%s", p.Output())
+}
+
+// sServerAllowsClientRenegotiation asks the reference pair: s_client -tls1_2
+// asks s_server, both with default options, to renegotiate, then sends a
+// line, which s_server prints only if the renegotiation went through.
+func sServerAllowsClientRenegotiation(t *testing.T) bool {
+	t.Helper()
+	srv := testpeer.StartServer(t, append(serverCertArgs(), "-tls1_2")...)
+	defer srv.Kill()
+	p := testpeer.StartClient(t, srv.Addr, "-CAfile", td("ca.pem"), "-servername", "localhost")
+	defer p.Kill()
+	_, ok := p.WaitFor(regexp.MustCompile(`Verify return code: 0`), testpeer.RunTimeout)
+	require.True(t, ok, p.Output())
+	require.NoError(t, p.Send("R\n"))
+	m, ok := p.WaitFor(regexp.MustCompile(`(?s)RENEGOTIATING.*?(verify return:1|:error:)`), testpeer.RunTimeout)
+	require.True(t, ok, "s_client:\n%s", p.Output())
+	if m[1] != "verify return:1" {
+		return false
+	}
+	require.NoError(t, p.Send("after renegotiation\n"))
+	_, ok = srv.WaitFor(regexp.MustCompile(`after renegotiation`), testpeer.RunTimeout)
+	require.True(t, ok, "s_server renegotiated but did not print the next line:\n%s", srv.Output())
+	return true
 }
 
 // A TLS 1.2 server that renegotiates (s_server's "R") is followed by our

@@ -49,7 +49,7 @@ func caSource(t *testing.T, c *ssl.Context, column string) []string {
 		require.NoError(t, c.LoadVerifyData(readFile(t, "ca.der")))
 		return []string{"-CAfile", td("ca.pem")}
 	case "none":
-		return []string{"-no-CAfile", "-no-CApath", "-no-CAstore"}
+		return testpeer.NoCAFlags(t)
 	}
 	t.Fatalf("unknown CA source %q", column)
 	return nil

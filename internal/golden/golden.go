@@ -34,8 +34,10 @@ func Path(name string) string { return filepath.Join(Dir(), filepath.FromSlash(n
 
 // Series names the OpenSSL series the process runs on, as the golden
 // directories do: "1.1.1", "3.0", "3.5".
-func Series() string {
-	n := openssl.VersionNumber()
+func Series() string { return SeriesOf(openssl.VersionNumber()) }
+
+// SeriesOf names the series of an OPENSSL_VERSION_NUMBER as Series does.
+func SeriesOf(n uint64) string {
 	major, minor, fix := n>>28, (n>>20)&0xff, (n>>12)&0xff
 	if major < 3 {
 		return fmt.Sprintf("%d.%d.%d", major, minor, fix)
@@ -44,17 +46,23 @@ func Series() string {
 }
 
 // Load decodes the golden file name of the running OpenSSL's series into v,
-// or the shared one where the series has none. A series with no recording
-// at all is an error that says how to make one.
+// or the shared one where the series has none. Where both exist, the
+// series' file holds the parts of the shared one that its OpenSSL decides
+// otherwise (edge.json's certificate decodings on 1.1.1): its top-level
+// keys replace the shared file's. A series with no recording at all is an
+// error that says how to make one.
 func Load(name string, v any) error {
 	series := Series()
 	b, err := os.ReadFile(Path("golden/" + series + "/" + name))
-	if errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		if _, serr := os.Stat(Path("golden/" + series)); serr != nil {
 			return fmt.Errorf("no golden answers for OpenSSL %s (%s): record them with the CPython "+
 				"that links it: python3 testdata/golden/record.py", series, openssl.Version())
 		}
 		b, err = os.ReadFile(Path("golden/" + name))
+	case err == nil:
+		b, err = overShared(name, b)
 	}
 	if err != nil {
 		return err
@@ -66,31 +74,55 @@ func Load(name string, v any) error {
 	return json.Unmarshal(b, v)
 }
 
+// overShared lays a series' file over the shared file of the same name, key
+// by key at the top level; with no shared file, the series' file is all.
+func overShared(name string, own []byte) ([]byte, error) {
+	sb, err := os.ReadFile(Path("golden/" + name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return own, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var shared, mine map[string]json.RawMessage
+	if err := json.Unmarshal(sb, &shared); err != nil {
+		return nil, fmt.Errorf("golden/%s: %w", name, err)
+	}
+	if err := json.Unmarshal(own, &mine); err != nil {
+		return nil, fmt.Errorf("golden/%s/%s: %w", Series(), name, err)
+	}
+	for k, v := range mine {
+		shared[k] = v
+	}
+	return json.Marshal(shared)
+}
+
 // pythonChanges is python-changes.json, written by
 // record_python_changes.py: the answers that differ between two CPythons
-// run on one OpenSSL, hence Python's own doing.
+// run on one series' OpenSSL, hence Python's own doing.
 type pythonChanges struct {
-	AnswersFrom string                    `json:"answers_from"`
-	OldPython   string                    `json:"old_python"`
-	NewPython   string                    `json:"new_python"`
-	Changes     map[string][]pythonChange `json:"changes"`
+	Series    string                    `json:"series"`
+	OldPython string                    `json:"old_python"`
+	NewPython string                    `json:"new_python"`
+	Changes   map[string][]pythonChange `json:"changes"`
 }
 
 type pythonChange struct {
 	Path      []string        `json:"path"`
 	Old       json.RawMessage `json:"old"`
 	OldAbsent bool            `json:"old_absent"`
+	New       json.RawMessage `json:"new"`
+	NewAbsent bool            `json:"new_absent"`
 }
 
-// applyPythonChanges gives a series recorded by the older CPython of
-// python-changes.json, wherever the two CPythons differ on one OpenSSL, the
-// answer recorded for the series named by answers_from, by a CPython that
-// has the change (SPEC rules 2 and 3: what Python decides follows the
-// policy; what OpenSSL decides stays the series' own recording). A change
-// applies only where the series' recording gives the older CPython's answer
-// on the recording OpenSSL: where it does not, this OpenSSL took the case
-// another way (1.1.1's ragged EOF is SSL_ERROR_SYSCALL, not 3.0's
-// UNEXPECTED_EOF_WHILE_READING), and the change says nothing about it.
+// applyPythonChanges gives the series python-changes.json was recorded on,
+// wherever the older CPython that recorded the series and the policy
+// CPython answer differently on its OpenSSL, the policy CPython's answer
+// (SPEC rules 2 and 3: what Python decides follows the policy; what OpenSSL
+// decides stays the series' own recording). A change applies only where
+// the series' recording still gives the older CPython's answer: a
+// recording made since then is checked against the list again when the
+// list is recorded anew.
 func applyPythonChanges(series, name string, b []byte) ([]byte, error) {
 	var meta struct {
 		Python string `json:"python"`
@@ -110,19 +142,12 @@ func applyPythonChanges(series, name string, b []byte) ([]byte, error) {
 	if err := json.Unmarshal(cb, &pc); err != nil {
 		return nil, fmt.Errorf("golden/python-changes.json: %w", err)
 	}
-	if minor(meta.Python) != minor(pc.OldPython) || len(pc.Changes[name]) == 0 {
+	if series != pc.Series || minor(meta.Python) != minor(pc.OldPython) || len(pc.Changes[name]) == 0 {
 		return b, nil
 	}
-	var doc, ref any
+	var doc any
 	if err := decodeExact(b, &doc); err != nil {
 		return nil, fmt.Errorf("golden/%s/%s: %w", series, name, err)
-	}
-	rb, err := os.ReadFile(Path("golden/" + pc.AnswersFrom + "/" + name))
-	if err != nil {
-		return nil, err
-	}
-	if err := decodeExact(rb, &ref); err != nil {
-		return nil, fmt.Errorf("golden/%s/%s: %w", pc.AnswersFrom, name, err)
 	}
 	for _, c := range pc.Changes[name] {
 		if len(c.Path) == 0 {
@@ -147,11 +172,15 @@ func applyPythonChanges(series, name string, b []byte) ([]byte, error) {
 				continue
 			}
 		}
-		if v, ok := lookup(ref, c.Path); ok {
-			m[last] = v
-		} else {
+		if c.NewAbsent {
 			delete(m, last)
+			continue
 		}
+		var v any
+		if err := decodeExact(c.New, &v); err != nil {
+			return nil, fmt.Errorf("golden/python-changes.json %v: %w", c.Path, err)
+		}
+		m[last] = v
 	}
 	return json.Marshal(doc)
 }

@@ -40,6 +40,45 @@ func Version(t testing.TB) string {
 	return strings.TrimSpace(string(out))
 }
 
+var (
+	helpMu sync.Mutex
+	helps  = map[string]string{}
+)
+
+// HasOption reports whether `openssl cmd` takes option, as its -help lists:
+// peers differ between series and builds (s_client -no-CAstore arrived in
+// 3.0; -trace needs a build with ssl-trace, which Debian's 1.1.1 lacks).
+func HasOption(t testing.TB, cmd, option string) bool {
+	t.Helper()
+	helpMu.Lock()
+	defer helpMu.Unlock()
+	help, ok := helps[cmd]
+	if !ok {
+		ctx, cancel := context.WithTimeout(context.Background(), RunTimeout)
+		defer cancel()
+		// -help exits 0 on 3.x and 1 on 1.1.1: what it prints is the answer.
+		out, err := exec.CommandContext(ctx, Binary, cmd, "-help").CombinedOutput()
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatalf("testpeer: %s %s -help: %v (install Debian's openssl package)", Binary, cmd, err)
+		}
+		help = string(out)
+		helps[cmd] = help
+	}
+	return regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(option) + `(\s|$)`).MatchString(help)
+}
+
+// NoCAFlags are the s_client flags that leave it no trusted CA at all: no
+// default file, directory or (from 3.0 on) store.
+func NoCAFlags(t testing.TB) []string {
+	t.Helper()
+	flags := []string{"-no-CAfile", "-no-CApath"}
+	if HasOption(t, "s_client", "-no-CAstore") {
+		flags = append(flags, "-no-CAstore")
+	}
+	return flags
+}
+
 // output collects what a process prints, for reading while it runs.
 type output struct {
 	mu   sync.Mutex

@@ -12,7 +12,8 @@ sockets.json (through record_sockets.py) and meta.json in the series'
 directory, testdata/golden/<series>/, under CPython 3.13's policy
 (policy.py). match_hostname.json and edge.json, mostly Python's answers
 alone, are shared by every series and recorded by the last CPython that has
-ssl.match_hostname (3.11). Message texts lose CPython's " (_ssl.c:NNNN)" suffix, and the absolute path
+ssl.match_hostname (3.11); on the other series the parts of edge.json their
+OpenSSL decides go to the series' own edge.json. Message texts lose CPython's " (_ssl.c:NNNN)" suffix, and the absolute path
 of testdata/ is replaced by "testdata" wherever a message quotes it.
 """
 
@@ -534,10 +535,13 @@ def main():
     record_sockets.record_sockets()
     # Python's answers alone, shared by every series: recorded by the last
     # CPython that has ssl.match_hostname.
+    import record_edge
     if hasattr(ssl, "match_hostname") and sys.version_info >= (3, 10):
         record_match_hostname()
-        import record_edge
         record_edge.record_edge()
+    else:
+        # Other series keep the parts their OpenSSL decides.
+        record_edge.record_openssl_edge()
 
 
 if __name__ == "__main__":

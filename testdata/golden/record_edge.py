@@ -6,6 +6,10 @@ Run after ../gen_edge.sh (record.py runs it too):
 
     python3 testdata/golden/record_edge.py
 
+The shared edge.json comes from the CPython of the 3.0 series. On another
+series (record.py runs this too) `record_edge.py --series` records only the
+answers that series' OpenSSL decides, into testdata/golden/<series>/edge.json.
+
 Decoding edge/rid-long-names.pem needs edge/long-oid-names.cnf loaded as
 OpenSSL's configuration, which happens once per process: that certificate
 is decoded by a child Python started with OPENSSL_CONF. match_hostname was
@@ -30,8 +34,12 @@ warnings.simplefilter("ignore", DeprecationWarning)
 
 PY313 = os.path.expanduser("~/.pyenv/versions/3.13.0/bin/python3")
 
+# A context comes first, as it always does before getpeercert: OpenSSL 1.1.1
+# reads OPENSSL_CONF (and its OID names) only when libssl initialises, which
+# decoding alone does not do; 3.x reads it either way.
 DECODE = """
 import json, ssl, sys
+ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 out = {}
 for name in sys.argv[2:]:
     try:
@@ -184,6 +192,19 @@ def record_utf8_errors():
     return out
 
 
+def record_openssl_edge():
+    """Records, into this series' own edge.json, the answers its OpenSSL
+    decides: how the edge certificates decode (1.1.1 prints an othername
+    as "<unsupported>" where 3.x prints its value) and the unknown alert.
+    internal/golden lays them over the shared edge.json."""
+    record.write("edge.json", data={
+        "python": sys.version,
+        "openssl": ssl.OPENSSL_VERSION,
+        "certs": record_certs(),
+        "unknown_alert": record_unknown_alert(),
+    })
+
+
 def record_edge():
     record.write("edge.json", shared=True, data={
         "python": sys.version,
@@ -197,4 +218,7 @@ def record_edge():
 
 
 if __name__ == "__main__":
-    record_edge()
+    if sys.argv[1:] == ["--series"]:
+        record_openssl_edge()
+    else:
+        record_edge()

@@ -1,23 +1,27 @@
 #!/usr/bin/env python3
 """Records which golden answers are Python's own change between the CPython
-that records the oldest OpenSSL series (3.9, on 1.1.1) and the policy
-CPython (3.13, SPEC rule 3), as python-changes.json.
+that records the oldest OpenSSL series (Debian 11's 3.9.2, on 1.1.1w) and
+the policy CPython (3.13, SPEC rule 3), as python-changes.json.
 
-Both CPythons are run on the one OpenSSL of this machine, each writing
-record.py's files into a directory of its own (SSLCTX_GOLDEN_OUT); since
-OpenSSL is the same, every answer that differs is Python's doing: a check
-3.9 did not make, a message it worded otherwise, a method whose answer it
-computed otherwise. On a series recorded by the older CPython, such an
-answer is taken from the recording of the series this script ran on
-("answers_from", recorded by a CPython that has the change; internal/golden
-applies the list); everything else stays that series' own recording.
+Both CPythons run on that series' own OpenSSL, each writing record.py's
+files into a directory of its own (SSLCTX_GOLDEN_OUT); since OpenSSL is the
+same, every answer that differs is Python's doing: a check 3.9 did not make,
+a message it worded otherwise (3.9.5's "cadata does not contain a
+certificate"), a method whose answer it computed otherwise (3.13's client
+shared_ciphers() is None). internal/golden gives the series the newer
+answer there, where the series' recording still gives the older one;
+everything else stays the series' own recording (SPEC rule 2).
 
     python3 testdata/golden/record_python_changes.py OLD_PYTHON NEW_PYTHON
 
-e.g. with pyenv: ~/.pyenv/versions/3.9.18/bin/python
-~/.pyenv/versions/3.13.0/bin/python. Each change is a path of keys into one
-golden file, with the older and the newer answer; "absent" says the key is
-missing in that answer.
+run inside the series' root filesystem (.ci/matrix's bullseye tree), with
+OLD_PYTHON its /usr/bin/python3 and NEW_PYTHON a CPython 3.13 built there
+against the same libssl: Debian 13's python3.13 source (`apt-get source
+python3.13`), `./configure --prefix=/opt/py313 --without-ensurepip && make
+&& make install` in a writable copy or overlay of the tree, which needs
+`make` besides the tree's gcc and libssl-dev. Each change is a path of keys
+into one golden file, with the older and the newer answer; "absent" says
+the key is missing in that answer.
 """
 
 import json
@@ -30,6 +34,11 @@ GOLDEN = os.path.dirname(os.path.abspath(__file__))
 FILES = ["certs.json", "ciphers.json", "defaults.json", "errors.json", "sockets.json",
          "sslobject.json"]
 RECORDERS = ["record.py", "record_sslobject.py"]
+
+# What the recorder itself decides to write per CPython, not an answer of
+# Python's: OpenSSL's own minimum, which only a CPython that sets none of
+# its own can show (record_defaults).
+NOT_ANSWERS = [["PROTOCOL_TLS", "openssl_minimum_version"]]
 
 
 def record(python, out):
@@ -69,10 +78,11 @@ def main():
                 new = json.load(f)
             out = []
             diff(old, new, [], out)
+            out = [c for c in out if c["path"] not in NOT_ANSWERS]
             if out:
                 changes[name] = out
     result = {
-        "answers_from": os.path.basename(old_dir),
+        "series": os.path.basename(old_dir),
         "openssl": old_meta["openssl"],
         "old_python": old_meta["python"].split()[0],
         "new_python": new_meta["python"].split()[0],

@@ -9,8 +9,8 @@ It rewrites sockets.json next to this file and nothing else.
 
 Both ends of every connection live in this process: each is an SSLObject
 over its own pair of MemoryBIOs, and this script carries the bytes between
-them. There is no socket or thread involved, and every run records the same
-answers for the same certificates.
+them. Apart from the *_socket cases below there is no socket or thread
+involved, and every run records the same answers for the same certificates.
 
 sockets.json maps a case id to
 
@@ -48,14 +48,24 @@ STEP is one action after the handshake pump, in order:
 "carry" moves everything each end has written to the other end; the other
 ops act on one end's BIOs directly (see the case that uses them).
 
+Cases named *_socket are the exception: one SSLSocket on a TCP connection
+over 127.0.0.1 whose other end is a plain socket, for what CPython reports
+differently on a socket and on a memory BIO. On OpenSSL 1.1.1 an EOF during
+the handshake is SSL_ERROR_SYSCALL with an empty error queue; CPython makes
+it SSLEOFError on a socket (the read returned 0, errno is 0) and
+SSLSyscallError ("Some I/O error occurred") on a BIO, which has no socket.
+Their OUTCOME has no "sent".
+
 The key "messages" is no case: it lists each distinct SSLZeroReturnError,
 SSLEOFError and SSLWantReadError recorded above, with the cases that raised
 it.
 """
 
 import json
+import socket
 import ssl
 import sys
+import threading
 
 # Importing record.py must not leave a __pycache__ behind in testdata/.
 sys.dont_write_bytecode = True
@@ -368,6 +378,65 @@ def eof_during_handshake_server():
     return c.result()
 
 
+def tcp_pair():
+    """Both ends of a TCP connection over 127.0.0.1, blocking."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        client = socket.create_connection(listener.getsockname(), timeout=10)
+        server, _ = listener.accept()
+    server.settimeout(10)
+    return client, server
+
+
+def read_record(sock):
+    """Reads one whole TLS record from a plain socket, so that closing it
+    afterwards ends the connection with FIN (unread bytes would make it RST)."""
+    def exactly(n):
+        buf = b""
+        while len(buf) < n:
+            chunk = sock.recv(n - len(buf))
+            if not chunk:
+                break
+            buf += chunk
+        return buf
+    header = exactly(5)
+    if len(header) == 5:
+        exactly(int.from_bytes(header[3:5], "big"))
+
+
+def socket_outcome(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001
+        return {"ok": False, "stage": "handshake", "error": exc(e)}
+    return {"ok": True}
+
+
+def eof_during_handshake_client_socket():
+    # The peer reads the hello and closes: the client's handshake reads EOF.
+    raw, peer = tcp_pair()
+    reader = threading.Thread(target=lambda: (read_record(peer), peer.close()))
+    reader.start()
+    try:
+        out = socket_outcome(lambda: client_ctx().wrap_socket(raw, server_hostname="localhost"))
+    finally:
+        reader.join(10)
+        raw.close()
+    return {"client": out, "server": None}
+
+
+def eof_during_handshake_server_socket():
+    # The client closes before it sends anything.
+    peer, raw = tcp_pair()
+    peer.close()
+    try:
+        out = socket_outcome(lambda: server_ctx().wrap_socket(raw, server_side=True))
+    finally:
+        raw.close()
+    return {"client": None, "server": out}
+
+
 def garbage_to_client(data=b"HTTP/1.1 400 Bad Request\r\n\r\n"):
     def run():
         c = Conn(client_ctx())
@@ -635,6 +704,8 @@ CASES = {
     # Broken transports
     "eof_during_handshake_client": eof_during_handshake_client,
     "eof_during_handshake_server": eof_during_handshake_server,
+    "eof_during_handshake_client_socket": eof_during_handshake_client_socket,
+    "eof_during_handshake_server_socket": eof_during_handshake_server_socket,
     "garbage_to_client": garbage_to_client(),
     "garbage_to_server": garbage_to_server(),
     "close_notify_during_handshake_client": close_notify_during_handshake_client,

@@ -26,7 +26,9 @@
 //	mkerrnames [-include DIR] [-dir OUTDIR]
 //
 // reads DIR/openssl/*.h (default: pkg-config's includedir for openssl) and
-// writes OUTDIR/zerrnames_<series>.txt, printing its name.
+// writes OUTDIR/zerrnames_<series>.txt, printing its name. A table already
+// there from a later patch release of the series is kept when it names
+// everything these headers define as they do (see current).
 package main
 
 import (
@@ -88,10 +90,64 @@ func main() {
 	h := read(filepath.Join(inc, "openssl"))
 	series := seriesOf(h.number)
 	out := filepath.Join(*dir, "zerrnames_"+strings.ReplaceAll(series, ".", "_")+".txt")
-	if err := os.WriteFile(out, render(h, series), 0o644); err != nil {
-		log.Fatal(err)
+	if old, err := os.ReadFile(out); err != nil || !current(old, h) {
+		if err := os.WriteFile(out, render(h, series), 0o644); err != nil {
+			log.Fatal(err)
+		}
 	}
 	fmt.Println(out)
+}
+
+// current reports whether a table already written for the series serves
+// the headers h: it names every library, reason and verify code they
+// define as they do, and holds more only if it comes from a later patch
+// release of the series, which may add reasons but never takes one away.
+// Such a table is kept, so that the series' table is that of the newest
+// headers seen, and moving between patch releases changes nothing.
+func current(old []byte, h headers) bool {
+	number, have, ok := parseTable(old)
+	if !ok {
+		return false
+	}
+	want := entries(h)
+	for k, name := range want {
+		if have[k] != name {
+			return false
+		}
+	}
+	return len(have) == len(want) || number > h.number
+}
+
+// parseTable reads back the version number and the entries of a table
+// render wrote, each entry keyed by its kind and codes ("reason 20 134").
+func parseTable(src []byte) (number uint64, have map[string]string, ok bool) {
+	have = map[string]string{}
+	for _, line := range strings.Split(string(src), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 2 && f[0] == "number":
+			number, _ = strconv.ParseUint(strings.TrimPrefix(f[1], "0x"), 16, 64)
+		case len(f) == 3 && (f[0] == "lib" || f[0] == "verify"),
+			len(f) == 4 && f[0] == "reason":
+			have[strings.Join(f[:len(f)-1], " ")] = f[len(f)-1]
+		}
+	}
+	return number, have, number != 0 && len(have) > 0
+}
+
+// entries keys what headers define as parseTable keys a table.
+func entries(h headers) map[string]string {
+	e := map[string]string{}
+	for _, l := range h.libs {
+		e[fmt.Sprintf("lib %d", l.code)] = l.name
+	}
+	for _, r := range h.reasons {
+		e[fmt.Sprintf("reason %d %d", r.lib, r.code)] = r.name
+	}
+	for _, c := range h.verify {
+		e[fmt.Sprintf("verify %d", c.code)] = c.name
+	}
+	return e
 }
 
 // seriesOf names the series of an OPENSSL_VERSION_NUMBER as the project
