@@ -1,16 +1,11 @@
 package ssl
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -27,59 +22,18 @@ type pyBinding struct {
 	UnknownError  string  `json:"unknown_error"`
 }
 
-// startPyPeer runs the CPython channel binding peer; its lines arrive on the
-// channel, which closes when it exits. It is killed after 30 seconds or when
-// the test ends.
-func startPyPeer(t *testing.T, args ...string) <-chan pyBinding {
+// startPyPeer runs the CPython channel binding peer.
+func startPyPeer(t *testing.T, args ...string) *pyPeer {
 	t.Helper()
-	requirePython(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	cmd := exec.CommandContext(ctx, "python3", append([]string{td("peers/channel_binding.py")}, args...)...)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	stderr := &bytes.Buffer{} // read only after the process has exited
-	cmd.Stderr = stderr
-	require.NoError(t, cmd.Start())
-	lines := make(chan pyBinding, 4)
-	done := make(chan struct{})
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			var b pyBinding
-			if err := json.Unmarshal(sc.Bytes(), &b); err != nil {
-				t.Errorf("python peer: %q: %v", sc.Text(), err)
-				continue
-			}
-			lines <- b
-		}
-	}()
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-		}
-		cancel()
-		<-done
-		if s := stderr.String(); s != "" {
-			t.Logf("python peer stderr:\n%s", s)
-		}
-	})
-	return lines
+	return startPy(t, "channel_binding.py", args...)
 }
 
 // nextPy returns the peer's next line, failing the test after 20 seconds.
-func nextPy(t *testing.T, lines <-chan pyBinding) pyBinding {
+func nextPy(t *testing.T, p *pyPeer) pyBinding {
 	t.Helper()
-	select {
-	case b, ok := <-lines:
-		require.True(t, ok, "the python peer ended early")
-		return b
-	case <-time.After(20 * time.Second):
-		t.Fatal("no answer from the python peer within 20s")
-	}
-	return pyBinding{}
+	var b pyBinding
+	p.next(&b)
+	return b
 }
 
 func mustBinding(t *testing.T, s *Socket, cbType string) []byte {

@@ -104,21 +104,12 @@ func TestPHA_OpenSSLClient(t *testing.T) {
 	l, addr := listenOne(t)
 	p := testpeer.StartClient(t, addr, "-enable_pha", "-cert", td("client.pem"), "-key", td("client.key"),
 		"-CAfile", td("ca.pem"), "-servername", "localhost")
-	conn := acceptOne(t, l)
-	s, err := sctx.WrapSocket(conn, ServerSide(true))
-	require.NoError(t, err)
-	defer s.Close()
-	cert, err := s.GetPeerCert()
-	require.NoError(t, err)
-	assert.Nil(t, cert)
-	require.NoError(t, s.VerifyClientPostHandshake())
-	_, err = s.Write([]byte("req\n"))
-	require.NoError(t, err)
+	s := acceptAndRequestCert(t, sctx, l, "req\n")
 	_, ok := p.WaitFor(regexp.MustCompile(`req`), 10*time.Second)
 	require.True(t, ok, p.Output())
 	require.NoError(t, p.Send("ping\n"))
 	assert.Equal(t, "ping\n", string(readN(t, s, 5)))
-	cert, err = s.GetPeerCert()
+	cert, err := s.GetPeerCert()
 	require.NoError(t, err)
 	assert.Equal(t, "sslctx client", subjectCN(cert))
 }
@@ -214,18 +205,9 @@ func TestPHA_Python(t *testing.T) {
 		l, addr := listenOne(t)
 		_, port, _ := net.SplitHostPort(addr)
 		py := startPy(t, "pha.py", "client", port)
-		conn := acceptOne(t, l)
-		s, err := sctx.WrapSocket(conn, ServerSide(true))
-		require.NoError(t, err)
-		defer s.Close()
-		cert, err := s.GetPeerCert()
-		require.NoError(t, err)
-		assert.Nil(t, cert)
-		require.NoError(t, s.VerifyClientPostHandshake())
-		_, err = s.Write([]byte("req"))
-		require.NoError(t, err)
+		s := acceptAndRequestCert(t, sctx, l, "req")
 		assert.Equal(t, "ack", string(readN(t, s, 3)))
-		cert, err = s.GetPeerCert()
+		cert, err := s.GetPeerCert()
 		require.NoError(t, err)
 		assert.Equal(t, "sslctx client", subjectCN(cert))
 		var res pyPHA
@@ -274,4 +256,22 @@ func TestPHA_ErrorsAsCPython(t *testing.T) {
 	assert.Equal(t, want, got)
 	assert.Contains(t, want, "ok")
 	assert.Nil(t, want["ok"])
+}
+
+// acceptAndRequestCert accepts the next client of l on a server socket of
+// sctx, checks that the handshake brought no client certificate, asks for
+// one after it and writes msg, which carries the request. The socket is
+// closed when the test ends.
+func acceptAndRequestCert(t *testing.T, sctx *Context, l net.Listener, msg string) *Socket {
+	t.Helper()
+	s, err := sctx.WrapSocket(acceptOne(t, l), ServerSide(true))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	cert, err := s.GetPeerCert()
+	require.NoError(t, err)
+	assert.Nil(t, cert)
+	require.NoError(t, s.VerifyClientPostHandshake())
+	_, err = s.Write([]byte(msg))
+	require.NoError(t, err)
+	return s
 }
