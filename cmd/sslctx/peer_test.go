@@ -32,6 +32,18 @@ type serverOpts struct {
 // the test ends and returns its address.
 func startServer(t *testing.T, o serverOpts) string {
 	t.Helper()
+	l := listenServer(t, o)
+	serve(t, l, func(conn net.Conn) {
+		conn.SetDeadline(time.Now().Add(waitTimeout))
+		io.Copy(conn, conn)
+	})
+	return l.Addr().String()
+}
+
+// listenServer listens on 127.0.0.1 with a server Context configured by o;
+// the Context is closed when the test ends.
+func listenServer(t *testing.T, o serverOpts) net.Listener {
+	t.Helper()
 	if o.cert == "" {
 		o.cert, o.key = td("server-rsa.pem"), td("server-rsa.key")
 	}
@@ -48,11 +60,7 @@ func startServer(t *testing.T, o serverOpts) string {
 	l, err := ssl.Listen("tcp", "127.0.0.1:0", c)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
-	serve(t, l, func(conn net.Conn) {
-		conn.SetDeadline(time.Now().Add(waitTimeout))
-		io.Copy(conn, conn)
-	})
-	return l.Addr().String()
+	return l
 }
 
 // startSilent runs a TCP server that accepts connections and never answers.
