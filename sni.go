@@ -75,12 +75,7 @@ var alertNames = map[AlertDescription]string{
 // String returns Python's name for the alert,
 // "ALERT_DESCRIPTION_UNRECOGNIZED_NAME", or "AlertDescription(N)" for a
 // number Python does not name.
-func (d AlertDescription) String() string {
-	if n, ok := alertNames[d]; ok {
-		return n
-	}
-	return fmt.Sprintf("AlertDescription(%d)", int(d))
-}
+func (d AlertDescription) String() string { return enumName("AlertDescription", alertNames, d) }
 
 // AlertError ends a handshake with a TLS alert: an SNI callback returns it
 // to send that alert (Python's callback returning an
