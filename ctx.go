@@ -165,6 +165,15 @@ func ctxValue[T any](c *Context, get func(*openssl.Ctx) T) T {
 	return v
 }
 
+// lockedField returns *field, a field of c, read under c's read lock: the
+// getters of what the Context keeps on the Go side, which still answer
+// after Close.
+func lockedField[T any](c *Context, field *T) T {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return *field
+}
+
 // write runs fn with the SSL_CTX under the write lock, or returns ErrClosed.
 func (c *Context) write(fn func(*openssl.Ctx) error) error {
 	c.mu.Lock()
@@ -182,11 +191,7 @@ func (c *Context) Protocol() Protocol { return c.protocol }
 // VerifyMode returns how peers' certificates are verified (Python's
 // SSLContext.verify_mode): the mode last given to SSL_CTX_set_verify, kept
 // on the Go side so that sockets still read it after Close.
-func (c *Context) VerifyMode() VerifyMode {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.verifyMode
-}
+func (c *Context) VerifyMode() VerifyMode { return lockedField(c, &c.verifyMode) }
 
 // SetVerifyMode sets how peers' certificates are verified (Python's
 // SSLContext.verify_mode, through SSL_CTX_set_verify). An unknown mode, or
@@ -214,11 +219,7 @@ func (c *Context) setVerifyModeLocked(m VerifyMode) {
 // CheckHostname reports whether client sockets match the server's
 // certificate against ServerHostname during the handshake (Python's
 // SSLContext.check_hostname).
-func (c *Context) CheckHostname() bool {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.checkHostname
-}
+func (c *Context) CheckHostname() bool { return lockedField(c, &c.checkHostname) }
 
 // SetCheckHostname turns hostname checking on or off (Python's
 // SSLContext.check_hostname). Turning it on while the verify mode is

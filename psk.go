@@ -152,15 +152,11 @@ func (p *pskConn) ServerPSK(identity []byte, maxPSK int) (psk []byte) {
 }
 
 func (c *Context) pskClientCallback() func(string) (string, []byte, error) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.cb.pskClient
+	return lockedField(c, &c.cb.pskClient)
 }
 
 func (c *Context) pskServerCallback() func(string) ([]byte, error) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.cb.pskServer
+	return lockedField(c, &c.cb.pskServer)
 }
 
 func callPSKClient(fn func(string) (string, []byte, error), hint string) (identity string, psk []byte, err error) {

@@ -124,9 +124,7 @@ func (c *Context) SetSNICallback(fn func(s *Socket, serverName string, c *Contex
 
 // sniCallback returns the SNI callback, nil when there is none.
 func (c *Context) sniCallback() func(*Socket, string, *Context) error {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.cb.sni
+	return lockedField(c, &c.cb.sni)
 }
 
 // SetContext moves the socket to the Context c (Python's SSLSocket.context
