@@ -160,19 +160,11 @@ func (c *Context) pskServerCallback() func(string) ([]byte, error) {
 }
 
 func callPSKClient(fn func(string) (string, []byte, error), hint string) (identity string, psk []byte, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &callbackPanic{callback: "PSK client callback", value: v}
-		}
-	}()
+	defer recoverCallback("PSK client callback", &err)
 	return fn(hint)
 }
 
 func callPSKServer(fn func(string) ([]byte, error), identity string) (psk []byte, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &callbackPanic{callback: "PSK server callback", value: v}
-		}
-	}()
+	defer recoverCallback("PSK server callback", &err)
 	return fn(identity)
 }

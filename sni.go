@@ -222,11 +222,7 @@ func refuseSNI(name string, c *Context) error {
 
 // callSNI runs fn, turning a panic into the error it stands for.
 func callSNI(fn func(*Socket, string, *Context) error, s *Socket, name string, c *Context) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &callbackPanic{callback: "SNI callback", value: v}
-		}
-	}()
+	defer recoverCallback("SNI callback", &err)
 	return fn(s, name, c)
 }
 
