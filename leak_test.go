@@ -8,8 +8,6 @@ import (
 	"net"
 	"os"
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -104,28 +102,17 @@ func TestLeaks_TenThousandConnections(t *testing.T) {
 	require.NoError(t, err)
 	served := acceptEach(l, func(conn net.Conn) { serveKind(conn, sctx) })
 
-	var failures atomic.Int64
-	var firstFailure atomic.Value
-	var work sync.WaitGroup
-	next := atomic.Int64{}
-	for w := 0; w < 8; w++ {
-		work.Add(1)
-		go func() {
-			defer work.Done()
-			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
-				if err := clientKind(l.Addr().String(), int(i)%len(connectionKinds), good, wrongCA); err != nil {
-					if failures.Add(1) == 1 {
-						firstFailure.Store(fmt.Sprintf("connection %d (%s): %v", i, connectionKinds[int(i)%len(connectionKinds)], err))
-					}
-				}
-			}
-		}()
-	}
-	work.Wait()
+	failures, first := runJobs(8, n, func(i int) error {
+		kind := i % len(connectionKinds)
+		if err := clientKind(l.Addr().String(), kind, good, wrongCA); err != nil {
+			return fmt.Errorf("connection %d (%s): %w", i, connectionKinds[kind], err)
+		}
+		return nil
+	})
 	l.Close()
 	served()
-	if f := failures.Load(); f > 0 {
-		t.Errorf("%d of %d connections misbehaved; the first: %v", f, n, firstFailure.Load())
+	if failures > 0 {
+		t.Errorf("%d of %d connections misbehaved; the first: %v", failures, n, first)
 	}
 	require.NoError(t, sctx.Close())
 	require.NoError(t, good.Close())
@@ -336,29 +323,17 @@ func TestLeaks_SNICallbackTenThousandHandshakes(t *testing.T) {
 		s.Close()
 	})
 
-	var failures atomic.Int64
-	var firstFailure atomic.Value
-	var work sync.WaitGroup
-	var next atomic.Int64
-	for w := 0; w < 8; w++ {
-		work.Add(1)
-		go func() {
-			defer work.Done()
-			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
-				kind := sniKinds[int(i)%len(sniKinds)]
-				if err := sniClient(l.Addr().String(), cctx, kind.hostname, kind.fails); err != nil {
-					if failures.Add(1) == 1 {
-						firstFailure.Store(fmt.Sprintf("handshake %d (%q): %v", i, kind.name, err))
-					}
-				}
-			}
-		}()
-	}
-	work.Wait()
+	failures, first := runJobs(8, n, func(i int) error {
+		kind := sniKinds[i%len(sniKinds)]
+		if err := sniClient(l.Addr().String(), cctx, kind.hostname, kind.fails); err != nil {
+			return fmt.Errorf("handshake %d (%q): %w", i, kind.name, err)
+		}
+		return nil
+	})
 	l.Close()
 	served()
-	if f := failures.Load(); f > 0 {
-		t.Errorf("%d of %d handshakes misbehaved; the first: %v", f, n, firstFailure.Load())
+	if failures > 0 {
+		t.Errorf("%d of %d handshakes misbehaved; the first: %v", failures, n, first)
 	}
 	assert.EqualValues(t, n, srv.calls.Load(), "one callback call per handshake")
 	_, keylogs := openssl.LiveCallbackObjects()
