@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -265,32 +263,6 @@ func TestConnectShowsGreeting(t *testing.T) {
 	code, out, stderr = runCLI("connect", "-cafile", td("ca.pem"), "-wait", "2s", "-send", `ping\n`, l.Addr().String())
 	require.Equal(t, 0, code, stderr)
 	assert.True(t, strings.HasSuffix(out, "received:\n220 hello\r\nping\n"), out)
-}
-
-// writeFile writes data to name in dir and returns its path.
-func writeFile(t *testing.T, dir, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	require.NoError(t, os.WriteFile(p, data, 0o600))
-	return p
-}
-
-// intermediateChain issues root → intermediate → leaf (localhost) and
-// writes them; it returns the paths of the root, the intermediate, the
-// leaf and the leaf's key.
-func intermediateChain(t *testing.T) (root, inter, leaf, key string) {
-	t.Helper()
-	dir := t.TempDir()
-	r, err := issue(certSpec{cn: "Chain Test Root", isCA: true}, nil)
-	require.NoError(t, err)
-	i, err := issue(certSpec{cn: "Chain Test Intermediate", isCA: true}, r)
-	require.NoError(t, err)
-	l, err := issue(certSpec{cn: "localhost", dns: []string{"localhost"}}, i)
-	require.NoError(t, err)
-	k, err := l.keyPEM()
-	require.NoError(t, err)
-	return writeFile(t, dir, "root.pem", r.certPEM()), writeFile(t, dir, "inter.pem", i.certPEM()),
-		writeFile(t, dir, "leaf.pem", l.certPEM()), writeFile(t, dir, "leaf.key", k)
 }
 
 // Each way a connection fails against OpenSSL's own server says what
