@@ -29,6 +29,7 @@ type frameEngine struct {
 	plain    []byte // data received and not yet read
 	released bool
 	writes   int // write operations run so far
+	maxIn    int // the most input one call was offered
 	// stallWrite, when positive, makes the write operation with that
 	// number answer WantRead once, having encrypted nothing, as SSL_write
 	// does when it meets a renegotiation.
@@ -104,6 +105,7 @@ func (e *frameEngine) Do(op Op, in []byte, eof bool, buf []byte, out []byte) Res
 	if e.released {
 		panic("frame engine used after Release")
 	}
+	e.maxIn = max(e.maxIn, len(in))
 	took := e.take(in)
 	if eof {
 		e.eof = true

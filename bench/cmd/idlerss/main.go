@@ -17,7 +17,10 @@
 // application's.
 //
 // -impl crypto/tls measures a crypto/tls server instead, with the same
-// certificate and the same client, for comparison. The last line printed,
+// certificate and the same client, for comparison. -x25519 has the client
+// offer X25519 alone instead of Go's default, the X25519MLKEM768 hybrid
+// first: OpenSSL 3.5 servers keep the peer's hybrid key share (about 6.7
+// KiB) as long as the connection. The last line printed,
 // "result <bytes per connection>", is what `make bench` reads.
 package main
 
@@ -48,13 +51,14 @@ func main() {
 	request := flag.Int("request", 16<<10, "bytes each client sends before going idle")
 	client := flag.String("client", "", "run as the client of the server at this address (internal)")
 	impl := flag.String("impl", "sslctx", "the server's TLS library: sslctx or crypto/tls")
+	x25519 := flag.Bool("x25519", false, "the client offers the X25519 group alone")
 	flag.Parse()
 	var err error
 	switch {
 	case *client != "":
-		err = runClient(*client, *n, *request)
+		err = runClient(*client, *n, *request, *x25519)
 	case *impl == "sslctx" || *impl == "crypto/tls":
-		err = runServer(*impl, *n, *request)
+		err = runServer(*impl, *n, *request, *x25519)
 	default:
 		err = fmt.Errorf("-impl %q: want sslctx or crypto/tls", *impl)
 	}
@@ -66,8 +70,11 @@ func main() {
 
 // runClient opens n connections, completes each handshake, prints "ready"
 // and keeps them open until its standard input ends.
-func runClient(addr string, n, request int) error {
+func runClient(addr string, n, request int, x25519 bool) error {
 	cfg := &tls.Config{InsecureSkipVerify: true}
+	if x25519 {
+		cfg.CurvePreferences = []tls.CurveID{tls.X25519}
+	}
 	conns := make([]net.Conn, 0, n)
 	req := make([]byte, request)
 	for i := 0; i < n; i++ {
@@ -112,7 +119,7 @@ func wrapper(impl string) (func(net.Conn) (net.Conn, error), error) {
 	}, nil
 }
 
-func runServer(impl string, n, request int) error {
+func runServer(impl string, n, request int, x25519 bool) error {
 	requests := sync.Pool{New: func() any { b := make([]byte, request); return &b }}
 	wrap, err := wrapper(impl)
 	if err != nil {
@@ -152,7 +159,8 @@ func runServer(impl string, n, request int) error {
 		}
 	}()
 
-	cmd := exec.Command(os.Args[0], "-client", l.Addr().String(), "-n", strconv.Itoa(n), "-request", strconv.Itoa(request))
+	cmd := exec.Command(os.Args[0], "-client", l.Addr().String(), "-n", strconv.Itoa(n), "-request", strconv.Itoa(request),
+		"-x25519="+strconv.FormatBool(x25519))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
