@@ -542,19 +542,20 @@ func (c *enteredConn) Read(p []byte) (int, error) {
 	return c.Conn.Read(p)
 }
 
+// heap returns the bytes the heap holds after two collections, which empty
+// the pools, so that reads after it allocate every buffer they take.
+func heap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
 // A read waiting for a peer that sends nothing holds no pooled read
 // buffer: idle keep-alive connections would each pin one.
 func TestRun_IdleReadHoldsNoReadBuffer(t *testing.T) {
 	const n = 500
-	heap := func() uint64 {
-		// Two collections empty the pools, so that the reads below
-		// allocate every buffer they take.
-		runtime.GC()
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		return m.HeapAlloc
-	}
 	var entered, ended sync.WaitGroup
 	entered.Add(n)
 	ended.Add(n)

@@ -21,13 +21,6 @@ import (
 // at all: it waits on the descriptor and reads only once there is input.
 func TestRun_IdleTCPReadHoldsNoBuffer(t *testing.T) {
 	const n = 300
-	heap := func() uint64 {
-		runtime.GC()
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		return m.HeapAlloc
-	}
 	pairs := make([][2]net.Conn, n)
 	for i := range pairs {
 		pairs[i][0], pairs[i][1] = loopback.Pair(t)
@@ -36,7 +29,7 @@ func TestRun_IdleTCPReadHoldsNoBuffer(t *testing.T) {
 	ended.Add(n)
 	before := heap()
 	for _, p := range pairs {
-		e := &frameEngine{mu: &sync.Mutex{}, seq: new(uint32), sentH: true, gotH: true}
+		e, _ := handshakenEngine(false)
 		c := New(p[0], e)
 		go func() {
 			defer ended.Done()
