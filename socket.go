@@ -94,11 +94,7 @@ func (c *Context) wrap(conn net.Conn, cfg wrapConfig) (*Socket, error) {
 	if conn == nil {
 		return nil, invalidArgument("nil connection")
 	}
-	hostname, err := c.validateWrap(cfg)
-	if err != nil {
-		return nil, err
-	}
-	eng, err := c.newEngine(cfg, hostname)
+	hostname, eng, err := c.prepareWrap(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +111,18 @@ func (c *Context) wrap(conn net.Conn, cfg wrapConfig) (*Socket, error) {
 		}
 	}
 	return s, nil
+}
+
+// prepareWrap is what Socket and SSLObject are built from: the arguments
+// checked, the server hostname as it goes on the wire, and the engine.
+func (c *Context) prepareWrap(cfg wrapConfig) (hostname string, eng *sslEngine, err error) {
+	if hostname, err = c.validateWrap(cfg); err != nil {
+		return "", nil, err
+	}
+	if eng, err = c.newEngine(cfg, hostname); err != nil {
+		return "", nil, err
+	}
+	return hostname, eng, nil
 }
 
 // validateWrap makes Python's checks of wrap_socket's arguments, in its

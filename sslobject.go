@@ -59,11 +59,7 @@ func (c *Context) WrapBIO(incoming, outgoing *MemoryBIO, opts ...WrapOption) (*S
 	if name := cmp.Or(cfg.socketOnly, cfg.legacy); name != "" {
 		return nil, invalidArgument("%s is not an option of WrapBIO: an SSLObject does no I/O of its own", name)
 	}
-	hostname, err := c.validateWrap(cfg)
-	if err != nil {
-		return nil, err
-	}
-	eng, err := c.newEngine(cfg, hostname)
+	hostname, eng, err := c.prepareWrap(cfg)
 	if err != nil {
 		return nil, err
 	}
