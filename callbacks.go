@@ -53,3 +53,11 @@ type callbackPanic struct {
 func (e *callbackPanic) Error() string {
 	return fmt.Sprintf("ssl: the %s panicked: %v", e.callback, e.value)
 }
+
+// recoverCallback turns a panic in the user's callback into *err, the
+// error it stands for; deferred by what calls the callback.
+func recoverCallback(callback string, err *error) {
+	if v := recover(); v != nil {
+		*err = &callbackPanic{callback: callback, value: v}
+	}
+}

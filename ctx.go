@@ -156,6 +156,24 @@ func (c *Context) read(fn func(*openssl.Ctx) error) error {
 	return fn(c.ctx)
 }
 
+// ctxValue returns get of the SSL_CTX, read under the read lock: the
+// getters of Context's attributes kept by OpenSSL. After Close it is T's
+// zero value.
+func ctxValue[T any](c *Context, get func(*openssl.Ctx) T) T {
+	var v T
+	c.read(func(oc *openssl.Ctx) error { v = get(oc); return nil })
+	return v
+}
+
+// lockedField returns *field, a field of c, read under c's read lock: the
+// getters of what the Context keeps on the Go side, which still answer
+// after Close.
+func lockedField[T any](c *Context, field *T) T {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return *field
+}
+
 // write runs fn with the SSL_CTX under the write lock, or returns ErrClosed.
 func (c *Context) write(fn func(*openssl.Ctx) error) error {
 	c.mu.Lock()
@@ -173,11 +191,7 @@ func (c *Context) Protocol() Protocol { return c.protocol }
 // VerifyMode returns how peers' certificates are verified (Python's
 // SSLContext.verify_mode): the mode last given to SSL_CTX_set_verify, kept
 // on the Go side so that sockets still read it after Close.
-func (c *Context) VerifyMode() VerifyMode {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.verifyMode
-}
+func (c *Context) VerifyMode() VerifyMode { return lockedField(c, &c.verifyMode) }
 
 // SetVerifyMode sets how peers' certificates are verified (Python's
 // SSLContext.verify_mode, through SSL_CTX_set_verify). An unknown mode, or
@@ -205,11 +219,7 @@ func (c *Context) setVerifyModeLocked(m VerifyMode) {
 // CheckHostname reports whether client sockets match the server's
 // certificate against ServerHostname during the handshake (Python's
 // SSLContext.check_hostname).
-func (c *Context) CheckHostname() bool {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.checkHostname
-}
+func (c *Context) CheckHostname() bool { return lockedField(c, &c.checkHostname) }
 
 // SetCheckHostname turns hostname checking on or off (Python's
 // SSLContext.check_hostname). Turning it on while the verify mode is
@@ -227,9 +237,7 @@ func (c *Context) SetCheckHostname(on bool) error {
 // Options returns the option bits (Python's SSLContext.options, from
 // SSL_CTX_get_options), or 0 after Close.
 func (c *Context) Options() Options {
-	var o Options
-	c.read(func(oc *openssl.Ctx) error { o = Options(oc.Options()); return nil })
-	return o
+	return Options(ctxValue(c, (*openssl.Ctx).Options))
 }
 
 // SetOptions makes o the option bits (Python's `ctx.options = o`): bits set
@@ -252,8 +260,7 @@ func (c *Context) SetOptions(o Options) error {
 // SSLContext.minimum_version, from SSL_CTX_get_min_proto_version):
 // TLSVersionMinimumSupported when there is no bound.
 func (c *Context) MinimumVersion() TLSVersion {
-	v := 0
-	c.read(func(oc *openssl.Ctx) error { v = oc.MinProtoVersion(); return nil })
+	v := ctxValue(c, (*openssl.Ctx).MinProtoVersion)
 	if v == 0 {
 		return TLSVersionMinimumSupported
 	}
@@ -264,8 +271,7 @@ func (c *Context) MinimumVersion() TLSVersion {
 // SSLContext.maximum_version, from SSL_CTX_get_max_proto_version):
 // TLSVersionMaximumSupported when there is no bound.
 func (c *Context) MaximumVersion() TLSVersion {
-	v := 0
-	c.read(func(oc *openssl.Ctx) error { v = oc.MaxProtoVersion(); return nil })
+	v := ctxValue(c, (*openssl.Ctx).MaxProtoVersion)
 	if v == 0 {
 		return TLSVersionMaximumSupported
 	}
@@ -319,9 +325,7 @@ func (c *Context) setVersionBound(max bool, v TLSVersion) error {
 // VerifyFlags returns the X509 verification flags (Python's
 // SSLContext.verify_flags, from X509_VERIFY_PARAM_get_flags).
 func (c *Context) VerifyFlags() VerifyFlags {
-	var f VerifyFlags
-	c.read(func(oc *openssl.Ctx) error { f = VerifyFlags(oc.VerifyFlags()); return nil })
-	return f
+	return VerifyFlags(ctxValue(c, (*openssl.Ctx).VerifyFlags))
 }
 
 // SetVerifyFlags makes f the X509 verification flags (Python's
@@ -340,9 +344,7 @@ func (c *Context) SetVerifyFlags(f VerifyFlags) error {
 // SecurityLevel returns OpenSSL's security level (Python's
 // SSLContext.security_level, from SSL_CTX_get_security_level).
 func (c *Context) SecurityLevel() int {
-	l := 0
-	c.read(func(oc *openssl.Ctx) error { l = oc.SecurityLevel(); return nil })
-	return l
+	return ctxValue(c, (*openssl.Ctx).SecurityLevel)
 }
 
 // LoadCertChain loads the certificate this side presents, followed by any
@@ -599,9 +601,7 @@ func (c *Context) SetNumTickets(n int) error {
 // NumTickets returns how many TLS 1.3 session tickets a server sends
 // (SSL_CTX_get_num_tickets).
 func (c *Context) NumTickets() int {
-	n := 0
-	c.read(func(oc *openssl.Ctx) error { n = oc.NumTickets(); return nil })
-	return n
+	return ctxValue(c, (*openssl.Ctx).NumTickets)
 }
 
 // CipherDescription describes one cipher as Python's get_ciphers() does;

@@ -22,13 +22,7 @@ func ExampleContext_SetSNICallback() {
 	if err := server.LoadCertChain("testdata/server-rsa.pem", "testdata/server-rsa.key"); err != nil {
 		log.Fatal(err)
 	}
-	other, err := ssl.NewContext(ssl.ProtocolTLSServer)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := other.LoadCertChain("testdata/server-other.pem", "testdata/server-other.key"); err != nil {
-		log.Fatal(err)
-	}
+	other := serverWithCert("server-other") // the same, for "other.example"
 	byName := map[string]*ssl.Context{"localhost": server, "other.example": other}
 	err = server.SetSNICallback(func(s *ssl.Socket, name string, _ *ssl.Context) error {
 		c, ok := byName[name]
@@ -95,13 +89,7 @@ func ExampleContext_SetKeylogFilename() {
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "keys.log")
 
-	server, err := ssl.NewContext(ssl.ProtocolTLSServer)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := server.LoadCertChain("testdata/server-rsa.pem", "testdata/server-rsa.key"); err != nil {
-		log.Fatal(err)
-	}
+	server := serverWithCert("server-rsa")
 	if err := server.SetKeylogFilename(path); err != nil {
 		log.Fatal(err)
 	}

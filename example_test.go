@@ -135,13 +135,7 @@ func ExampleContext_WrapSocket() {
 // them, here between a client and a server in one goroutine. ErrWantRead
 // says "carry the bytes, then call again".
 func ExampleContext_WrapBIO() {
-	serverCtx, err := ssl.NewContext(ssl.ProtocolTLSServer)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := serverCtx.LoadCertChain("testdata/server-rsa.pem", "testdata/server-rsa.key"); err != nil {
-		log.Fatal(err)
-	}
+	serverCtx := serverWithCert("server-rsa") // testdata/server-rsa.pem and .key
 	clientCtx, err := ssl.NewContext(ssl.ProtocolTLSClient)
 	if err != nil {
 		log.Fatal(err)
@@ -487,13 +481,7 @@ func serveHTTP2(handler http.Handler) (addr string, stop func()) {
 // certificate and key testdata/<cert>.pem and testdata/<cert>.key, and
 // selecting among the ALPN protocols alpn, if any.
 func listenTLS(cert string, alpn ...string) net.Listener {
-	ctx, err := ssl.NewContext(ssl.ProtocolTLSServer)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := ctx.LoadCertChain("testdata/"+cert+".pem", "testdata/"+cert+".key"); err != nil {
-		log.Fatal(err)
-	}
+	ctx := serverWithCert(cert)
 	if len(alpn) > 0 {
 		if err := ctx.SetALPNProtocols(alpn); err != nil {
 			log.Fatal(err)
@@ -504,4 +492,17 @@ func listenTLS(cert string, alpn ...string) net.Listener {
 		log.Fatal(err)
 	}
 	return l
+}
+
+// serverWithCert is a server context holding the test certificate and key
+// testdata/<cert>.pem and testdata/<cert>.key.
+func serverWithCert(cert string) *ssl.Context {
+	ctx, err := ssl.NewContext(ssl.ProtocolTLSServer)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := ctx.LoadCertChain("testdata/"+cert+".pem", "testdata/"+cert+".key"); err != nil {
+		log.Fatal(err)
+	}
+	return ctx
 }

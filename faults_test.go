@@ -307,30 +307,25 @@ func TestFault_ContextMutatedWhileWrapping(t *testing.T) {
 		}
 		mutated <- n
 	}()
-	var wg sync.WaitGroup
-	var failures atomic.Int64
-	for g := 0; g < 100; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s, err := Dial(t.Context(), "tcp", l.Addr().String(), cctx)
-			if err != nil {
-				failures.Add(1)
-				t.Log(err)
-				return
-			}
-			defer s.Close()
-			s.Write([]byte("ping"))
-			buf := make([]byte, 4)
-			if _, err := io.ReadFull(s, buf); err != nil || string(buf) != "ping" {
-				failures.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
+	failures, first := runJobs(100, 100, func(int) error {
+		s, err := Dial(t.Context(), "tcp", l.Addr().String(), cctx)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		s.Write([]byte("ping"))
+		buf := make([]byte, 4)
+		if _, err := io.ReadFull(s, buf); err != nil {
+			return err
+		}
+		if string(buf) != "ping" {
+			return errors.New("the echo is not ping: " + string(buf))
+		}
+		return nil
+	})
 	stop.Store(true)
 	assert.Positive(t, <-mutated)
-	assert.Zero(t, failures.Load())
+	assert.Zero(t, failures, "first failure: %v", first)
 }
 
 // capturingConn keeps what is written to it instead of sending it while

@@ -56,10 +56,7 @@ func FuzzDecodeCertDER(f *testing.F) {
 		watchdog(t)
 		c, err := DecodeCertDER(der)
 		if err != nil {
-			var e *Error
-			if !errors.As(err, &e) && !errors.Is(err, ErrInvalidArgument) {
-				t.Fatalf("unexpected error type %T: %v", err, err)
-			}
+			checkError(t, err, ErrInvalidArgument)
 			return
 		}
 		if _, err := json.Marshal(c); err != nil {
@@ -110,14 +107,10 @@ func FuzzCertTimeToSeconds(f *testing.F) {
 }
 
 func FuzzSetCiphers(f *testing.F) {
-	c, err := NewContext(ProtocolTLS)
-	if err != nil {
-		f.Fatal(err)
-	}
+	c := fuzzContext(f, ProtocolTLS)
 	f.Fuzz(func(t *testing.T, spec string) {
 		watchdog(t)
 		err := c.SetCiphers(spec)
-		var e *Error
 		switch {
 		case err == nil:
 			if len(c.GetCiphers()) == 0 {
@@ -127,8 +120,8 @@ func FuzzSetCiphers(f *testing.F) {
 			if !errors.Is(err, ErrInvalidArgument) {
 				t.Fatalf("NUL byte: %v", err)
 			}
-		case !errors.As(err, &e):
-			t.Fatalf("unexpected error type %T: %v", err, err)
+		default:
+			checkError(t, err)
 		}
 	})
 }
@@ -157,17 +150,10 @@ func FuzzMatchHostname(f *testing.F) {
 }
 
 func FuzzSetCipherSuites(f *testing.F) {
-	c, err := NewContext(ProtocolTLS)
-	if err != nil {
-		f.Fatal(err)
-	}
+	c := fuzzContext(f, ProtocolTLS)
 	f.Fuzz(func(t *testing.T, spec string) {
 		watchdog(t)
-		err := c.SetCipherSuites(spec)
-		var e *Error
-		if err != nil && !errors.As(err, &e) && !errors.Is(err, ErrInvalidArgument) {
-			t.Fatalf("unexpected error type %T: %v", err, err)
-		}
+		checkError(t, c.SetCipherSuites(spec), ErrInvalidArgument)
 	})
 }
 
@@ -221,35 +207,62 @@ func (r *recorder) Write(p []byte) (int, error) {
 	return r.Conn.Write(p)
 }
 
-func fuzzServerContext(f testing.TB) *Context {
-	c, err := NewContext(ProtocolTLSServer)
-	if err == nil {
-		err = c.LoadCertChain(td("server-ecdsa.pem"), td("server-ecdsa.key"))
-	}
+// fuzzContext is a new Context for proto; a fuzz target cannot run without.
+func fuzzContext(f testing.TB, proto Protocol) *Context {
+	c, err := NewContext(proto)
 	if err != nil {
+		f.Fatal(err)
+	}
+	return c
+}
+
+func fuzzServerContext(f testing.TB) *Context {
+	c := fuzzContext(f, ProtocolTLSServer)
+	if err := c.LoadCertChain(td("server-ecdsa.pem"), td("server-ecdsa.key")); err != nil {
 		f.Fatal(err)
 	}
 	return c
 }
 
 func fuzzClientContext(f testing.TB) *Context {
-	c, err := NewContext(ProtocolTLSClient)
-	if err == nil {
-		err = c.LoadVerifyLocations(td("ca.pem"), "")
-	}
-	if err != nil {
+	c := fuzzContext(f, ProtocolTLSClient)
+	if err := c.LoadVerifyLocations(td("ca.pem"), ""); err != nil {
 		f.Fatal(err)
 	}
 	return c
 }
 
+// checkError accepts what bad input may cause: no error, an *Error, or an
+// error wrapping one of allowed; anything else fails t.
+func checkError(t *testing.T, err error, allowed ...error) {
+	t.Helper()
+	var e *Error
+	if err == nil || errors.As(err, &e) {
+		return
+	}
+	for _, a := range allowed {
+		if errors.Is(err, a) {
+			return
+		}
+	}
+	t.Fatalf("unexpected error type %T: %v", err, err)
+}
+
 // checkHandshakeError accepts what a hostile peer may cause: an *Error, or
 // the end of its data.
 func checkHandshakeError(t *testing.T, err error) {
-	var e *Error
-	if err != nil && !errors.As(err, &e) && !errors.Is(err, io.EOF) {
-		t.Fatalf("unexpected error type %T: %v", err, err)
-	}
+	t.Helper()
+	checkError(t, err, io.EOF)
+}
+
+// scriptedHandshake wraps a peer that sends data and then ends, and checks
+// that the handshake fails, if it does, as a hostile peer may make it fail.
+func scriptedHandshake(t *testing.T, c *Context, data []byte, opts ...WrapOption) (*Socket, error) {
+	t.Helper()
+	watchdog(t)
+	s, err := c.WrapSocket(&scriptedConn{in: bytes.NewReader(data)}, opts...)
+	checkHandshakeError(t, err)
+	return s, err
 }
 
 // A server handshake fed arbitrary bytes ends with an error, never a panic
@@ -259,11 +272,7 @@ func FuzzServerHandshake(f *testing.F) {
 	f.Add(fromClient)
 	c := fuzzServerContext(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		watchdog(t)
-		conn := &scriptedConn{in: bytes.NewReader(data)}
-		s, err := c.WrapSocket(conn, ServerSide(true))
-		checkHandshakeError(t, err)
-		if err == nil {
+		if s, err := scriptedHandshake(t, c, data, ServerSide(true)); err == nil {
 			s.Close()
 		}
 	})
@@ -276,14 +285,10 @@ func FuzzClientHandshake(f *testing.F) {
 	f.Add(fromServer)
 	c := fuzzClientContext(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		watchdog(t)
-		conn := &scriptedConn{in: bytes.NewReader(data)}
-		s, err := c.WrapSocket(conn, ServerHostname("localhost"))
-		if err == nil {
+		if s, err := scriptedHandshake(t, c, data, ServerHostname("localhost")); err == nil {
 			s.Close()
 			t.Fatal("a handshake completed against replayed or random bytes")
 		}
-		checkHandshakeError(t, err)
 	})
 }
 

@@ -144,6 +144,36 @@ func noGoroutineLeak(t *testing.T) {
 	})
 }
 
+// runJobs runs job(0) to job(n-1) on workers goroutines at once and
+// returns how many failed and the first error.
+func runJobs(workers, n int, job func(i int) error) (failures int, first error) {
+	jobs := make(chan int)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				if err := job(i); err != nil {
+					mu.Lock()
+					if failures == 0 {
+						first = err
+					}
+					failures++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return failures, first
+}
+
 // readAll reads exactly n bytes.
 func readN(t testing.TB, r io.Reader, n int) []byte {
 	t.Helper()

@@ -7,12 +7,9 @@ import "github.com/sslctx/ssl/openssl"
 // (Python 3.7's hostname_checks_common_name). It is true for a new
 // Context, as in CPython 3.11 and 3.13.
 func (c *Context) HostnameChecksCommonName() bool {
-	on := false
-	c.read(func(oc *openssl.Ctx) error {
-		on = oc.HostFlags()&openssl.HostFlagNeverCheckSubject == 0
-		return nil
+	return ctxValue(c, func(oc *openssl.Ctx) bool {
+		return oc.HostFlags()&openssl.HostFlagNeverCheckSubject == 0
 	})
-	return on
 }
 
 // SetHostnameChecksCommonName turns the common name fallback of the

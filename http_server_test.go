@@ -1,7 +1,6 @@
 package ssl_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -14,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,34 +22,16 @@ import (
 
 	"github.com/sslctx/ssl"
 	"github.com/sslctx/ssl/internal/golden"
+	"github.com/sslctx/ssl/internal/lockedbuf"
 )
 
 // httpsServer is a ServeHTTPS running for a test.
 type httpsServer struct {
 	srv  *http.Server
-	addr string        // 127.0.0.1:port
-	port string        // the port alone
-	done chan error    // ServeHTTPS's result
-	errs *lockedBuffer // srv.ErrorLog's output
-}
-
-// lockedBuffer is an ErrorLog destination the test reads while the server
-// writes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	addr string            // 127.0.0.1:port
+	port string            // the port alone
+	done chan error        // ServeHTTPS's result
+	errs *lockedbuf.Buffer // srv.ErrorLog's output
 }
 
 // serverContext is a server Context with cert/key from testdata offering
@@ -73,7 +53,7 @@ func startHTTPS(t *testing.T, c *ssl.Context, srv *http.Server) *httpsServer {
 	t.Helper()
 	ln, err := ssl.Listen("tcp", "127.0.0.1:0", c)
 	require.NoError(t, err)
-	errs := &lockedBuffer{}
+	errs := &lockedbuf.Buffer{}
 	if srv.ErrorLog == nil {
 		srv.ErrorLog = log.New(errs, "", 0)
 	}
@@ -276,11 +256,8 @@ func TestServeHTTPS_HTTP2RefusesWeakTLS(t *testing.T) {
 func TestServeHTTPS_PlainHTTPGets400(t *testing.T) {
 	s := startHTTPS(t, serverContext(t, "server-rsa", "h2", "http/1.1"),
 		&http.Server{Handler: http.HandlerFunc(tlsFacts), ReadHeaderTimeout: 10 * time.Second})
-	conn, err := net.DialTimeout("tcp", s.addr, 10*time.Second)
-	require.NoError(t, err)
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	_, err = io.WriteString(conn, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	conn := s.dialTCP(t)
+	_, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	require.NoError(t, err)
 	got, err := io.ReadAll(conn)
 	require.NoError(t, err)
@@ -295,18 +272,26 @@ func TestServeHTTPS_PlainHTTPGets400(t *testing.T) {
 func TestServeHTTPS_HandshakeTimeout(t *testing.T) {
 	s := startHTTPS(t, serverContext(t, "server-rsa", "h2", "http/1.1"),
 		&http.Server{Handler: http.HandlerFunc(tlsFacts), ReadHeaderTimeout: 300 * time.Millisecond})
-	conn, err := net.DialTimeout("tcp", s.addr, 10*time.Second)
-	require.NoError(t, err)
-	defer conn.Close()
+	conn := s.dialTCP(t)
 	start := time.Now()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	_, err = conn.Read(make([]byte, 1))
+	_, err := conn.Read(make([]byte, 1))
 	assert.Error(t, err, "the server closes the connection")
 	var ne net.Error
 	assert.False(t, errors.As(err, &ne) && ne.Timeout(), "the server, not our deadline, ended it: %v", err)
 	assert.Less(t, time.Since(start), 5*time.Second)
 	assert.Eventually(t, func() bool { return strings.Contains(s.errs.String(), "no handshake within 300ms") },
 		5*time.Second, 10*time.Millisecond, "error log: %s", s.errs.String())
+}
+
+// dialTCP opens a plain TCP connection to s, closed when the test ends,
+// with its reads and writes bounded.
+func (s *httpsServer) dialTCP(t *testing.T) net.Conn {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", s.addr, 10*time.Second)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	return conn
 }
 
 // An idle connection of either protocol is closed after IdleTimeout.

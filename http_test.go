@@ -24,10 +24,7 @@ import (
 // DialTLSContext, against OpenSSL's own HTTPS server (s_server -www).
 func TestHTTP_ClientGetsFromSServer(t *testing.T) {
 	srv := testpeer.StartServer(t, "-cert", golden.Path("server-rsa.pem"), "-key", golden.Path("server-rsa.key"), "-www")
-	c, err := ssl.NewContext(ssl.ProtocolTLSClient)
-	require.NoError(t, err)
-	require.NoError(t, c.LoadVerifyLocations(golden.Path("ca.pem"), ""))
-	d := &ssl.Dialer{Context: c, NetDialer: &net.Dialer{Timeout: 10 * time.Second}}
+	d := &ssl.Dialer{Context: clientContext(t, "ca.pem"), NetDialer: &net.Dialer{Timeout: 10 * time.Second}}
 	client := &http.Client{Transport: &http.Transport{DialTLSContext: d.DialContext}, Timeout: 20 * time.Second}
 	resp, err := client.Get("https://" + srv.Addr + "/")
 	require.NoError(t, err)
@@ -45,10 +42,7 @@ func TestHTTP_ClientGetsFromSServer(t *testing.T) {
 func TestHTTP_ServerServesCurl(t *testing.T) {
 	curl, err := exec.LookPath("curl")
 	require.NoError(t, err, "the HTTPS tests need curl (apt-get install curl)")
-	c, err := ssl.NewContext(ssl.ProtocolTLSServer)
-	require.NoError(t, err)
-	require.NoError(t, c.LoadCertChain(golden.Path("server-rsa.pem"), golden.Path("server-rsa.key")))
-	l, err := ssl.Listen("tcp", "127.0.0.1:0", c)
+	l, err := ssl.Listen("tcp", "127.0.0.1:0", serverContext(t, "server-rsa"))
 	require.NoError(t, err)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/hello", func(w http.ResponseWriter, r *http.Request) {
@@ -71,9 +65,13 @@ func TestHTTP_ServerServesCurl(t *testing.T) {
 	defer hs.Shutdown(context.Background())
 
 	_, port, _ := net.SplitHostPort(l.Addr().String())
-	out, err := exec.Command(curl, "--silent", "--show-error", "--max-time", "20",
-		"--cacert", golden.Path("ca.pem"), "--resolve", "localhost:"+port+":127.0.0.1",
-		"--write-out", "%{http_code} %{ssl_verify_result}", "https://localhost:"+port+"/hello").CombinedOutput()
+	// get fetches paths from the server as "localhost" with curl trusting ca.
+	get := func(ca string, args ...string) ([]byte, error) {
+		args = append([]string{"--silent", "--show-error", "--max-time", "20", "--cacert", golden.Path(ca),
+			"--resolve", "localhost:" + port + ":127.0.0.1"}, args...)
+		return exec.Command(curl, args...).CombinedOutput()
+	}
+	out, err := get("ca.pem", "--write-out", "%{http_code} %{ssl_verify_result}", "https://localhost:"+port+"/hello")
 	require.NoError(t, err, "%s", out)
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	require.Len(t, lines, 2, "%s", out)
@@ -82,16 +80,13 @@ func TestHTTP_ServerServesCurl(t *testing.T) {
 
 	// Two requests on one kept-alive connection share one state, as
 	// net/http's for a *tls.Conn: it is computed once per connection.
-	out, err = exec.Command(curl, "--silent", "--show-error", "--max-time", "20",
-		"--cacert", golden.Path("ca.pem"), "--resolve", "localhost:"+port+":127.0.0.1",
-		"https://localhost:"+port+"/state", "https://localhost:"+port+"/state").CombinedOutput()
+	out, err = get("ca.pem", "https://localhost:"+port+"/state", "https://localhost:"+port+"/state")
 	require.NoError(t, err, "%s", out)
 	states := strings.Fields(string(out))
 	require.Len(t, states, 2, "%s", out)
 	assert.NotEqual(t, "%!p(<nil>)", states[0])
 	assert.Equal(t, states[0], states[1], "one state per connection")
 
-	out, err = exec.Command(curl, "--silent", "--max-time", "20", "--cacert", golden.Path("ca2.pem"),
-		"--resolve", "localhost:"+port+":127.0.0.1", "https://localhost:"+port+"/hello").CombinedOutput()
+	out, err = get("ca2.pem", "https://localhost:"+port+"/hello")
 	assert.Error(t, err, "curl refuses a server its CA did not sign: %s", out)
 }

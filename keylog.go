@@ -40,11 +40,7 @@ func (c *Context) SetKeylogFilename(path string) error {
 
 // KeylogFilename returns the key log file set with SetKeylogFilename, or ""
 // (Python's keylog_filename).
-func (c *Context) KeylogFilename() string {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.cb.keylog
-}
+func (c *Context) KeylogFilename() string { return lockedField(c, &c.cb.keylog) }
 
 // keylogFromEnvironment is CPython's create_default_context rule: a
 // non-empty SSLKEYLOGFILE names the key log file, and one that cannot be

@@ -8,8 +8,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,52 +58,37 @@ func TestLoad_ConcurrentConnections(t *testing.T) {
 	served := acceptEach(l, func(conn net.Conn) { echo(conn, 2*time.Minute) })
 
 	msg := bytes.Repeat([]byte("load "), payload/5)
-	var started, failed atomic.Int64
-	var firstErr atomic.Value
 	start := time.Now()
-	var clients sync.WaitGroup
-	for g := 0; g < concurrent; g++ {
-		clients.Add(1)
-		go func() {
-			defer clients.Done()
-			buf := make([]byte, len(msg))
-			for started.Add(1) <= int64(total) {
-				err := func() error {
-					conn, err := net.DialTimeout("tcp", l.Addr().String(), time.Minute)
-					if err != nil {
-						return err
-					}
-					conn.SetDeadline(time.Now().Add(2 * time.Minute))
-					s, err := cctx.WrapSocket(conn, ServerHostname("localhost"))
-					if err != nil {
-						conn.Close()
-						return err
-					}
-					defer s.Close()
-					if _, err := s.Write(msg); err != nil {
-						return err
-					}
-					if _, err := io.ReadFull(s, buf); err != nil {
-						return err
-					}
-					if !bytes.Equal(buf, msg) {
-						return io.ErrUnexpectedEOF
-					}
-					return nil
-				}()
-				if err != nil && failed.Add(1) == 1 {
-					firstErr.Store(err.Error())
-				}
-			}
-		}()
-	}
-	clients.Wait()
+	failed, firstErr := runJobs(concurrent, total, func(int) error {
+		conn, err := net.DialTimeout("tcp", l.Addr().String(), time.Minute)
+		if err != nil {
+			return err
+		}
+		conn.SetDeadline(time.Now().Add(2 * time.Minute))
+		s, err := cctx.WrapSocket(conn, ServerHostname("localhost"))
+		if err != nil {
+			conn.Close()
+			return err
+		}
+		defer s.Close()
+		if _, err := s.Write(msg); err != nil {
+			return err
+		}
+		buf := make([]byte, len(msg))
+		if _, err := io.ReadFull(s, buf); err != nil {
+			return err
+		}
+		if !bytes.Equal(buf, msg) {
+			return io.ErrUnexpectedEOF
+		}
+		return nil
+	})
 	elapsed := time.Since(start)
 	l.Close()
 	served()
 	rss := peakRSS(t)
 	t.Logf("%d connections, %d at once: %.0f handshakes/s, %.1f MiB of data each way, peak RSS %.0f MiB",
 		total, concurrent, float64(total)/elapsed.Seconds(), float64(total*len(msg))/(1<<20), float64(rss)/(1<<20))
-	assert.Zero(t, failed.Load(), "first failure: %v", firstErr.Load())
+	assert.Zero(t, failed, "first failure: %v", firstErr)
 	assert.Less(t, rss, int64(2<<30), "memory stays bounded")
 }

@@ -18,11 +18,7 @@ func (c *Context) SetPostHandshakeAuth(on bool) error {
 
 // PostHandshakeAuth reports whether post-handshake authentication is on
 // (Python's post_handshake_auth).
-func (c *Context) PostHandshakeAuth() bool {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.cb.pha
-}
+func (c *Context) PostHandshakeAuth() bool { return lockedField(c, &c.cb.pha) }
 
 // VerifyClientPostHandshake asks the client of a TLS 1.3 server socket for
 // its certificate, after the handshake (Python's

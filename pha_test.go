@@ -34,19 +34,13 @@ func phaClientContext(t *testing.T, pha bool) *Context {
 	return c
 }
 
-// subjectCN is the commonName of a certificate's subject, "" for none.
-func subjectCN(cert *Cert) string {
-	if cert == nil {
-		return ""
-	}
-	for _, rdn := range cert.Subject {
-		for _, a := range rdn {
-			if a.Name == "commonName" {
-				return a.Value
-			}
-		}
-	}
-	return ""
+// assertClientCert checks that cert is testdata/client.pem's, by its
+// subject as GetPeerCert gives it.
+func assertClientCert(t *testing.T, cert *Cert) {
+	t.Helper()
+	require.NotNil(t, cert, "no client certificate")
+	want := [][]Attr{{{"countryName", "XY"}}, {{"organizationName", "sslctx tests"}}, {{"commonName", "sslctx client"}}}
+	assert.Equal(t, want, cert.Subject)
 }
 
 func TestPHA_Settings(t *testing.T) {
@@ -78,7 +72,7 @@ func TestPHA_OurClientAndServer(t *testing.T) {
 	assert.Equal(t, "ack", string(readN(t, s, 3)))
 	cert, err = s.GetPeerCert()
 	require.NoError(t, err)
-	assert.Equal(t, "sslctx client", subjectCN(cert))
+	assertClientCert(t, cert)
 }
 
 // A client without a certificate answers the request with none: with
@@ -111,7 +105,7 @@ func TestPHA_OpenSSLClient(t *testing.T) {
 	assert.Equal(t, "ping\n", string(readN(t, s, 5)))
 	cert, err := s.GetPeerCert()
 	require.NoError(t, err)
-	assert.Equal(t, "sslctx client", subjectCN(cert))
+	assertClientCert(t, cert)
 }
 
 // Our client answers openssl s_server's "c" command, a post-handshake
@@ -209,7 +203,7 @@ func TestPHA_Python(t *testing.T) {
 		assert.Equal(t, "ack", string(readN(t, s, 3)))
 		cert, err := s.GetPeerCert()
 		require.NoError(t, err)
-		assert.Equal(t, "sslctx client", subjectCN(cert))
+		assertClientCert(t, cert)
 		var res pyPHA
 		py.next(&res)
 		assert.Equal(t, "req", res.Got)

@@ -49,12 +49,7 @@ var protocolNames = map[Protocol]string{
 }
 
 // String returns Python's name for p ("PROTOCOL_TLS"), or "Protocol(N)".
-func (p Protocol) String() string {
-	if s, ok := protocolNames[p]; ok {
-		return s
-	}
-	return "Protocol(" + strconv.Itoa(int(p)) + ")"
-}
+func (p Protocol) String() string { return enumName("Protocol", protocolNames, p) }
 
 // method returns the OpenSSL method p is built on; ok is false when this
 // OpenSSL cannot build it.
@@ -152,16 +147,12 @@ const (
 )
 
 // String returns Python's name: "CERT_NONE", "CERT_OPTIONAL", "CERT_REQUIRED".
-func (m VerifyMode) String() string {
-	switch m {
-	case CertNone:
-		return "CERT_NONE"
-	case CertOptional:
-		return "CERT_OPTIONAL"
-	case CertRequired:
-		return "CERT_REQUIRED"
-	}
-	return "VerifyMode(" + strconv.Itoa(int(m)) + ")"
+func (m VerifyMode) String() string { return enumName("VerifyMode", verifyModeNames, m) }
+
+var verifyModeNames = map[VerifyMode]string{
+	CertNone:     "CERT_NONE",
+	CertOptional: "CERT_OPTIONAL",
+	CertRequired: "CERT_REQUIRED",
 }
 
 func (m VerifyMode) openssl() (int, bool) {

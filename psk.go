@@ -81,6 +81,19 @@ func (p *pskConn) unlocked(fn func()) {
 	fn()
 }
 
+// call runs ask, which calls the user's function, on the peer's hint or
+// identity as CPython reads it, with the Context's lock let go; text that
+// is not UTF-8 refuses the connection without asking.
+func (p *pskConn) call(text []byte, ask func(string) error) error {
+	t, ok := pskText(text)
+	if !ok {
+		return errPSKNotUTF8
+	}
+	var err error
+	p.unlocked(func() { err = ask(t) })
+	return err
+}
+
 // pskText is CPython's reading of a hint or identity: none, or empty, is
 // "" (None); one that is not UTF-8 refuses the connection without calling
 // the user's function.
@@ -95,19 +108,13 @@ var errPSKNotUTF8 = errors.New("ssl: the peer's PSK identity or hint is not UTF-
 
 // ClientPSK implements openssl.PSKCallbacks.
 func (p *pskConn) ClientPSK(hint []byte, maxIdentity, maxPSK int) (identity string, psk []byte) {
-	h, ok := pskText(hint)
-	if !ok {
-		p.err = errPSKNotUTF8
-		return "", nil
-	}
-	var err error
-	p.unlocked(func() {
+	err := p.call(hint, func(h string) (err error) {
 		fn := p.ctx.pskClientCallback()
 		if fn == nil {
-			err = errors.New("ssl: the Context has no PSK client callback")
-			return
+			return errors.New("ssl: the Context has no PSK client callback")
 		}
 		identity, psk, err = callPSKClient(fn, h)
+		return err
 	})
 	switch {
 	case err != nil:
@@ -127,19 +134,13 @@ func (p *pskConn) ClientPSK(hint []byte, maxIdentity, maxPSK int) (identity stri
 
 // ServerPSK implements openssl.PSKCallbacks.
 func (p *pskConn) ServerPSK(identity []byte, maxPSK int) (psk []byte) {
-	id, ok := pskText(identity)
-	if !ok {
-		p.err = errPSKNotUTF8
-		return nil
-	}
-	var err error
-	p.unlocked(func() {
+	err := p.call(identity, func(id string) (err error) {
 		fn := p.ctx.pskServerCallback()
 		if fn == nil {
-			err = errors.New("ssl: the Context has no PSK server callback")
-			return
+			return errors.New("ssl: the Context has no PSK server callback")
 		}
 		psk, err = callPSKServer(fn, id)
+		return err
 	})
 	if err == nil && len(psk) > maxPSK {
 		err = invalidArgument("PSK longer than %d bytes", maxPSK)
@@ -152,31 +153,19 @@ func (p *pskConn) ServerPSK(identity []byte, maxPSK int) (psk []byte) {
 }
 
 func (c *Context) pskClientCallback() func(string) (string, []byte, error) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.cb.pskClient
+	return lockedField(c, &c.cb.pskClient)
 }
 
 func (c *Context) pskServerCallback() func(string) ([]byte, error) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.cb.pskServer
+	return lockedField(c, &c.cb.pskServer)
 }
 
 func callPSKClient(fn func(string) (string, []byte, error), hint string) (identity string, psk []byte, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &callbackPanic{callback: "PSK client callback", value: v}
-		}
-	}()
+	defer recoverCallback("PSK client callback", &err)
 	return fn(hint)
 }
 
 func callPSKServer(fn func(string) ([]byte, error), identity string) (psk []byte, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &callbackPanic{callback: "PSK server callback", value: v}
-		}
-	}()
+	defer recoverCallback("PSK server callback", &err)
 	return fn(identity)
 }

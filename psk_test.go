@@ -363,6 +363,13 @@ func TestPSK_CallbackErrorsPanicsAndLocks(t *testing.T) {
 	noGoroutineLeak(t)
 	failIfStuck(t, 30*time.Second)
 	sentinel := errors.New("no key for you")
+	// The callbacks of the side that neither fails nor panics.
+	goodClient := func(*Context) func(string) (string, []byte, error) {
+		return func(string) (string, []byte, error) { return "id", pskKey, nil }
+	}
+	goodServer := func(*Context) func(string) ([]byte, error) {
+		return func(string) ([]byte, error) { return pskKey, nil }
+	}
 	for _, tc := range []struct {
 		name     string
 		client   func(c *Context) func(string) (string, []byte, error)
@@ -376,16 +383,12 @@ func TestPSK_CallbackErrorsPanicsAndLocks(t *testing.T) {
 			client: func(*Context) func(string) (string, []byte, error) {
 				return func(string) (string, []byte, error) { return "", nil, sentinel }
 			},
-			server: func(*Context) func(string) ([]byte, error) {
-				return func(string) ([]byte, error) { return pskKey, nil }
-			},
+			server:   goodServer,
 			clientIs: sentinel,
 		},
 		{
-			name: "server error",
-			client: func(*Context) func(string) (string, []byte, error) {
-				return func(string) (string, []byte, error) { return "id", pskKey, nil }
-			},
+			name:   "server error",
+			client: goodClient,
 			server: func(*Context) func(string) ([]byte, error) {
 				return func(string) ([]byte, error) { return nil, sentinel }
 			},
@@ -396,16 +399,12 @@ func TestPSK_CallbackErrorsPanicsAndLocks(t *testing.T) {
 			client: func(*Context) func(string) (string, []byte, error) {
 				return func(string) (string, []byte, error) { panic("client boom") }
 			},
-			server: func(*Context) func(string) ([]byte, error) {
-				return func(string) ([]byte, error) { return pskKey, nil }
-			},
+			server:   goodServer,
 			panicMsg: "PSK client callback panicked: client boom",
 		},
 		{
-			name: "server panic",
-			client: func(*Context) func(string) (string, []byte, error) {
-				return func(string) (string, []byte, error) { return "id", pskKey, nil }
-			},
+			name:   "server panic",
+			client: goodClient,
 			server: func(*Context) func(string) ([]byte, error) {
 				return func(string) ([]byte, error) { panic("server boom") }
 			},
@@ -452,8 +451,8 @@ func TestPSK_CallbackErrorsPanicsAndLocks(t *testing.T) {
 	}
 	// And the next handshake works.
 	cctx, sctx := pskContexts(t, TLSv1_2)
-	require.NoError(t, cctx.SetPSKClientCallback(func(string) (string, []byte, error) { return "id", pskKey, nil }))
-	require.NoError(t, sctx.SetPSKServerCallback(func(string) ([]byte, error) { return pskKey, nil }, ""))
+	require.NoError(t, cctx.SetPSKClientCallback(goodClient(cctx)))
+	require.NoError(t, sctx.SetPSKServerCallback(goodServer(sctx), ""))
 	c, s := handshakePair(t, cctx, sctx, nil, nil)
 	require.NoError(t, c.err)
 	require.NoError(t, s.err)

@@ -75,12 +75,7 @@ var alertNames = map[AlertDescription]string{
 // String returns Python's name for the alert,
 // "ALERT_DESCRIPTION_UNRECOGNIZED_NAME", or "AlertDescription(N)" for a
 // number Python does not name.
-func (d AlertDescription) String() string {
-	if n, ok := alertNames[d]; ok {
-		return n
-	}
-	return fmt.Sprintf("AlertDescription(%d)", int(d))
-}
+func (d AlertDescription) String() string { return enumName("AlertDescription", alertNames, d) }
 
 // AlertError ends a handshake with a TLS alert: an SNI callback returns it
 // to send that alert (Python's callback returning an
@@ -129,9 +124,7 @@ func (c *Context) SetSNICallback(fn func(s *Socket, serverName string, c *Contex
 
 // sniCallback returns the SNI callback, nil when there is none.
 func (c *Context) sniCallback() func(*Socket, string, *Context) error {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.cb.sni
+	return lockedField(c, &c.cb.sni)
 }
 
 // SetContext moves the socket to the Context c (Python's SSLSocket.context
@@ -229,11 +222,7 @@ func refuseSNI(name string, c *Context) error {
 
 // callSNI runs fn, turning a panic into the error it stands for.
 func callSNI(fn func(*Socket, string, *Context) error, s *Socket, name string, c *Context) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &callbackPanic{callback: "SNI callback", value: v}
-		}
-	}()
+	defer recoverCallback("SNI callback", &err)
 	return fn(s, name, c)
 }
 

@@ -37,3 +37,13 @@ func checkPtr[P comparable](call string, owner any, f func(q *C.shim_errq) P) (P
 	}
 	return p, nil
 }
+
+// checkString is check for a call that takes s as a C string: a NUL byte in
+// s is ErrNULByte, and no call is made.
+func checkString(call string, owner any, s string, f func(s *C.char, q *C.shim_errq) C.int) error {
+	b, err := cString(s)
+	if err != nil {
+		return err
+	}
+	return check(call, owner, func(q *C.shim_errq) C.int { return f(charPtr(b), q) })
+}

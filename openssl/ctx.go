@@ -92,23 +92,15 @@ func (c *Ctx) VerifyMode() int {
 
 // SetCipherList calls SSL_CTX_set_cipher_list (TLS 1.2 and below).
 func (c *Ctx) SetCipherList(spec string) error {
-	s, err := cString(spec)
-	if err != nil {
-		return err
-	}
-	return check("SSL_CTX_set_cipher_list", c, func(q *C.shim_errq) C.int {
-		return C.shim_ctx_set_cipher_list(c.p, charPtr(s), q)
+	return checkString("SSL_CTX_set_cipher_list", c, spec, func(s *C.char, q *C.shim_errq) C.int {
+		return C.shim_ctx_set_cipher_list(c.p, s, q)
 	})
 }
 
 // SetCiphersuites calls SSL_CTX_set_ciphersuites (TLS 1.3).
 func (c *Ctx) SetCiphersuites(spec string) error {
-	s, err := cString(spec)
-	if err != nil {
-		return err
-	}
-	return check("SSL_CTX_set_ciphersuites", c, func(q *C.shim_errq) C.int {
-		return C.shim_ctx_set_ciphersuites(c.p, charPtr(s), q)
+	return checkString("SSL_CTX_set_ciphersuites", c, spec, func(s *C.char, q *C.shim_errq) C.int {
+		return C.shim_ctx_set_ciphersuites(c.p, s, q)
 	})
 }
 
@@ -323,13 +315,9 @@ func (c *Ctx) SetDefaultVerifyPaths() error {
 // makes them the server's for DHE suites (SSL_CTX_set_tmp_dh). opened is
 // false when the file could not be opened; the error then carries errno.
 func (c *Ctx) LoadDHParams(path string) (opened bool, err error) {
-	p, err := cString(path)
-	if err != nil {
-		return false, err
-	}
 	var op C.int
-	err = check("PEM_read_DHparams", c, func(q *C.shim_errq) C.int {
-		return C.shim_ctx_load_dh_params(c.p, charPtr(p), &op, q)
+	err = checkString("PEM_read_DHparams", c, path, func(p *C.char, q *C.shim_errq) C.int {
+		return C.shim_ctx_load_dh_params(c.p, p, &op, q)
 	})
 	return err == nil || op != 0, err
 }
@@ -338,13 +326,9 @@ func (c *Ctx) LoadDHParams(path string) (opened bool, err error) {
 // short name name (OBJ_sn2nid, then SSL_CTX_set1_groups). known is false
 // when OpenSSL has no such curve.
 func (c *Ctx) SetECDHCurve(name string) (known bool, err error) {
-	n, err := cString(name)
-	if err != nil {
-		return false, err
-	}
 	var k C.int
-	err = check("SSL_CTX_set1_groups", c, func(q *C.shim_errq) C.int {
-		return C.shim_ctx_set_ecdh_curve(c.p, charPtr(n), &k, q)
+	err = checkString("SSL_CTX_set1_groups", c, name, func(n *C.char, q *C.shim_errq) C.int {
+		return C.shim_ctx_set_ecdh_curve(c.p, n, &k, q)
 	})
 	return err == nil || k != 0, err
 }

@@ -2,15 +2,14 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sslctx/ssl"
+	"github.com/sslctx/ssl/internal/lockedbuf"
 	"github.com/sslctx/ssl/internal/loopback"
 	"github.com/stretchr/testify/require"
 )
@@ -32,6 +31,18 @@ type serverOpts struct {
 // the test ends and returns its address.
 func startServer(t *testing.T, o serverOpts) string {
 	t.Helper()
+	l := listenServer(t, o)
+	serve(t, l, func(conn net.Conn) {
+		conn.SetDeadline(time.Now().Add(waitTimeout))
+		io.Copy(conn, conn)
+	})
+	return l.Addr().String()
+}
+
+// listenServer listens on 127.0.0.1 with a server Context configured by o;
+// the Context is closed when the test ends.
+func listenServer(t *testing.T, o serverOpts) net.Listener {
+	t.Helper()
 	if o.cert == "" {
 		o.cert, o.key = td("server-rsa.pem"), td("server-rsa.key")
 	}
@@ -48,11 +59,7 @@ func startServer(t *testing.T, o serverOpts) string {
 	l, err := ssl.Listen("tcp", "127.0.0.1:0", c)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
-	serve(t, l, func(conn net.Conn) {
-		conn.SetDeadline(time.Now().Add(waitTimeout))
-		io.Copy(conn, conn)
-	})
-	return l.Addr().String()
+	return l
 }
 
 // startSilent runs a TCP server that accepts connections and never answers.
@@ -90,7 +97,7 @@ type served struct {
 	addr  string
 	lines chan string // what it prints, line by line
 	code  chan int    // its exit code
-	errs  *bytes.Buffer
+	errs  *lockedbuf.Buffer
 }
 
 // startServe runs `sslctx serve` with args, waits for its "listening on"
@@ -99,10 +106,9 @@ type served struct {
 func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
 	pr, pw := io.Pipe()
-	s := &served{lines: make(chan string, 100), code: make(chan int, 1), errs: &bytes.Buffer{}}
-	stderr := &lockedBuffer{buf: s.errs}
+	s := &served{lines: make(chan string, 100), code: make(chan int, 1), errs: &lockedbuf.Buffer{}}
 	go func() {
-		code := run(append([]string{"serve"}, args...), pw, stderr)
+		code := run(append([]string{"serve"}, args...), pw, s.errs)
 		pw.Close()
 		s.code <- code
 	}()
@@ -115,7 +121,7 @@ func startServe(t *testing.T, args ...string) *served {
 		io.Copy(io.Discard, pr)
 	}()
 	first := s.nextLine(t)
-	require.True(t, strings.HasPrefix(first, "listening on "), "first line %q, stderr %q", first, stderr.String())
+	require.True(t, strings.HasPrefix(first, "listening on "), "first line %q, stderr %q", first, s.errs.String())
 	s.addr = strings.TrimPrefix(first, "listening on ")
 	t.Cleanup(func() {
 		select {
@@ -153,22 +159,4 @@ func (s *served) exitCode(t *testing.T) int {
 		t.Fatal("serve did not exit")
 	}
 	return -1
-}
-
-// lockedBuffer is a bytes.Buffer for writers in several goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf *bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -14,14 +14,10 @@ import (
 // serve -sni gives each name its certificate, and -cert to a client that
 // sends no name or one serve does not know, as openssl s_client sees it.
 func TestServeSNI(t *testing.T) {
-	dir := t.TempDir()
-	second, err := issue(certSpec{cn: "second.example", dns: []string{"second.example"}}, nil)
-	require.NoError(t, err)
-	secondKey, err := second.keyPEM()
-	require.NoError(t, err)
+	_, second, secondKey := issueFiles(t, t.TempDir(), "second", certSpec{cn: "second.example", dns: []string{"second.example"}}, nil)
 	srv := startServe(t, serveArgs("-n", "4",
 		"-sni", "other.example="+td("server-other.pem")+","+td("server-other.key"),
-		"-sni", "Second.Example="+writeFile(t, dir, "second.pem", second.certPEM())+","+writeFile(t, dir, "second.key", secondKey))...)
+		"-sni", "Second.Example="+second+","+secondKey)...)
 	for _, tc := range []struct {
 		name    string
 		args    []string

@@ -223,19 +223,27 @@ func TestRun_ReadTimeoutKeepsState(t *testing.T) {
 // and goes out, in order, with the next flush.
 func TestRun_WriteTimeoutKeepsUnsentBytes(t *testing.T) {
 	a, b, _, _ := framePair(t, false)
-	big := bytes.Repeat([]byte{'w'}, 8<<20)
-	require.NoError(t, a.NetConn().SetWriteDeadline(time.Now().Add(50*time.Millisecond)))
-	r, err := a.Run(OpWrite, big, true)
-	require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+	big, r := writeUntilTimeout(t, a)
 	assert.Equal(t, len(big), r.N, "the engine took all of it")
-	assert.Positive(t, a.queued.Load())
 	require.NoError(t, a.NetConn().SetWriteDeadline(time.Time{}))
 	done := make(chan []byte)
 	go func() { done <- read(t, b, len(big)+4) }()
-	_, err = a.Run(OpWrite, []byte("tail"), true)
+	_, err := a.Run(OpWrite, []byte("tail"), true)
 	require.NoError(t, err)
 	got := <-done
 	assert.True(t, bytes.Equal(append(big, "tail"...), got), "the stream arrived whole and in order")
+}
+
+// writeUntilTimeout writes 8 MiB on a, which its peer does not read, with
+// a write deadline 50ms away: the write times out with ciphertext queued.
+func writeUntilTimeout(t *testing.T, a *Conn) (big []byte, r Result) {
+	t.Helper()
+	big = bytes.Repeat([]byte{'w'}, 8<<20)
+	require.NoError(t, a.NetConn().SetWriteDeadline(time.Now().Add(50*time.Millisecond)))
+	r, err := a.Run(OpWrite, big, true)
+	require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+	require.Positive(t, a.queued.Load(), "ciphertext left unsent")
+	return big, r
 }
 
 // Detach hands back the ciphertext that followed the close, untouched.
@@ -300,9 +308,8 @@ func TestRun_NoGoroutines(t *testing.T) {
 
 // A network error that arrives with data is reported after the data is fed.
 func TestRun_DataThenError(t *testing.T) {
-	e := &frameEngine{mu: &sync.Mutex{}, seq: new(uint32), sentH: true, gotH: true}
+	e, peer := handshakenEngine(false)
 	var frame bytes.Buffer
-	peer := &frameEngine{mu: e.mu, seq: e.seq}
 	peer.emit('D', []byte("last words"))
 	frame.Write(peer.out)
 	c := New(&errAfterData{data: frame.Bytes()}, e)
@@ -376,16 +383,29 @@ func (c *failingWriter) Write(p []byte) (int, error) { return 0, errReset }
 // A read whose side output (an acknowledgement, a KeyUpdate reply) cannot
 // be sent still hands over what it read; the network error comes later.
 func TestRun_ReadKeepsDataWhenItsOutputCannotBeSent(t *testing.T) {
-	e := &frameEngine{mu: &sync.Mutex{}, seq: new(uint32), sentH: true, gotH: true, ack: true}
-	peer := &frameEngine{mu: e.mu, seq: e.seq}
+	e, peer := handshakenEngine(true)
 	peer.emit('D', []byte("precious"))
 	c := New(&failingWriter{data: peer.out}, e)
+	assertReadThenReset(t, c, "precious")
+}
+
+// assertReadThenReset checks that a read on c hands over want, and that
+// the transport's reset surfaces on the next write.
+func assertReadThenReset(t *testing.T, c *Conn, want string) {
+	t.Helper()
 	buf := make([]byte, 64)
 	r, err := c.Run(OpRead, buf, false)
 	require.NoError(t, err)
-	assert.Equal(t, "precious", string(buf[:r.N]))
+	assert.Equal(t, want, string(buf[:r.N]))
 	_, err = c.Run(OpWrite, []byte("x"), true)
-	assert.ErrorIs(t, err, errReset, "the network error surfaces on the next call")
+	assert.ErrorIs(t, err, errReset, "the network error surfaces on the next write")
+}
+
+// handshakenEngine is an engine past its handshake, and the engine of the
+// peer whose frames it is fed (peer.emit, then peer.out).
+func handshakenEngine(ack bool) (e, peer *frameEngine) {
+	e = &frameEngine{mu: &sync.Mutex{}, seq: new(uint32), sentH: true, gotH: true, ack: ack}
+	return e, &frameEngine{mu: e.mu, seq: e.seq}
 }
 
 // A write split into several engine calls that needs input half-way goes
@@ -450,13 +470,9 @@ func TestFlush_SendsReadOutputQueuedWhileFinishing(t *testing.T) {
 // backlog and goes out with it.
 func TestRun_ReadAfterWriteTimeout(t *testing.T) {
 	a, b, _, _ := framePair(t, true)
-	big := bytes.Repeat([]byte{'w'}, 8<<20)
-	require.NoError(t, a.NetConn().SetWriteDeadline(time.Now().Add(50*time.Millisecond)))
-	_, err := a.Run(OpWrite, big, true)
-	require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+	big, _ := writeUntilTimeout(t, a)
 	backlog := a.queued.Load()
-	require.Positive(t, backlog)
-	_, err = b.Run(OpWrite, []byte("hi"), true)
+	_, err := b.Run(OpWrite, []byte("hi"), true)
 	require.NoError(t, err)
 	require.NoError(t, a.NetConn().SetReadDeadline(time.Now().Add(5*time.Second)))
 	buf := make([]byte, 10)
@@ -539,7 +555,7 @@ func TestRun_IdleReadHoldsNoReadBuffer(t *testing.T) {
 	for i := 0; i < n; i++ {
 		local, peer := net.Pipe()
 		peers = append(peers, peer)
-		e := &frameEngine{mu: &sync.Mutex{}, seq: new(uint32), sentH: true, gotH: true}
+		e, _ := handshakenEngine(false)
 		c := New(&enteredConn{Conn: local, entered: &entered}, e)
 		go func() {
 			defer ended.Done()
@@ -587,19 +603,13 @@ func (c *chunkedConn) Write(p []byte) (int, error) { return 0, errReset }
 // on reading when that output cannot be sent: the write direction's error
 // is the next write's to report.
 func TestRun_ReadGoesOnWhenItsOutputCannotBeSent(t *testing.T) {
-	e := &frameEngine{mu: &sync.Mutex{}, seq: new(uint32), sentH: true, gotH: true, ack: true}
-	peer := &frameEngine{mu: e.mu, seq: e.seq}
+	e, peer := handshakenEngine(true)
 	peer.emit('D', nil) // answered, and carries no data
 	first := peer.out
 	peer.out = nil
 	peer.emit('D', []byte("data"))
 	c := New(&chunkedConn{chunks: [][]byte{first, peer.out}}, e)
-	buf := make([]byte, 64)
-	r, err := c.Run(OpRead, buf, false)
-	require.NoError(t, err)
-	assert.Equal(t, "data", string(buf[:r.N]))
-	_, err = c.Run(OpWrite, []byte("x"), true)
-	assert.ErrorIs(t, err, errReset, "the network error surfaces on the next write")
+	assertReadThenReset(t, c, "data")
 }
 
 // Over TCP, a read waiting for a peer that sends nothing holds no buffer
@@ -614,7 +624,7 @@ func TestRun_IdleTCPReadHoldsNoBuffer(t *testing.T) {
 	ended.Add(n)
 	before := heapAfterGC()
 	for _, p := range pairs {
-		e := &frameEngine{mu: &sync.Mutex{}, seq: new(uint32), sentH: true, gotH: true}
+		e, _ := handshakenEngine(false)
 		c := New(p[0], e)
 		go func() {
 			defer ended.Done()

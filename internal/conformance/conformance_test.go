@@ -117,7 +117,7 @@ func dialWith(c *ssl.Context, addr string, opts ...ssl.WrapOption) (*ssl.Socket,
 	if err != nil {
 		return nil, err
 	}
-	conn.SetDeadline(time.Now().Add(testpeer.RunTimeout))
+	bound(conn)
 	s, err := c.WrapSocket(conn, append([]ssl.WrapOption{ssl.ServerHostname("localhost")}, opts...)...)
 	if err != nil {
 		return nil, err
@@ -125,6 +125,20 @@ func dialWith(c *ssl.Context, addr string, opts ...ssl.WrapOption) (*ssl.Socket,
 	conn.SetDeadline(time.Time{})
 	return s, nil
 }
+
+// dialBounded is dialWith for a test that goes on to use the connection:
+// it fails the test if the dial or handshake does, and bounds what follows.
+func dialBounded(t *testing.T, c *ssl.Context, addr string, opts ...ssl.WrapOption) *ssl.Socket {
+	t.Helper()
+	s, err := dialWith(c, addr, opts...)
+	require.NoError(t, err)
+	bound(s)
+	return s
+}
+
+// bound makes every read and write on conn end within RunTimeout from now:
+// no wait of these tests is left without a limit.
+func bound(conn net.Conn) { conn.SetDeadline(time.Now().Add(testpeer.RunTimeout)) }
 
 // served is what our server made of one connection: the socket and the
 // result of its handshake.
@@ -151,7 +165,7 @@ func listen(t *testing.T, c *ssl.Context, opts ...ssl.WrapOption) (addr string, 
 				close(ch)
 				return
 			}
-			conn.SetDeadline(time.Now().Add(testpeer.RunTimeout))
+			bound(conn)
 			s, err := c.WrapSocket(conn, opts...)
 			ch <- served{sock: s, err: err}
 		}

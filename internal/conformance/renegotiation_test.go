@@ -94,11 +94,9 @@ func sServerAllowsClientRenegotiation(t *testing.T) bool {
 func TestRenegotiation_ServerInitiatedIsFollowed(t *testing.T) {
 	srv := testpeer.StartServer(t, append(serverCertArgs(), "-tls1_2")...)
 	c := testClient(t)
-	s, err := dialWith(c, srv.Addr)
-	require.NoError(t, err)
+	s := dialBounded(t, c, srv.Addr)
 	defer s.Close()
-	s.SetDeadline(time.Now().Add(testpeer.RunTimeout))
-	_, err = io.WriteString(s, "hello before\n")
+	_, err := io.WriteString(s, "hello before\n")
 	require.NoError(t, err)
 	_, ok := srv.WaitFor(regexp.MustCompile(`hello before`), testpeer.RunTimeout)
 	require.True(t, ok, srv.Output())

@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -38,10 +37,8 @@ func testServer(t *testing.T) *ssl.Context {
 // s_server -rev answers each line reversed.
 func TestData_ReversedBySServer(t *testing.T) {
 	srv := testpeer.StartServer(t, append(serverCertArgs(), "-rev")...)
-	s, err := dialWith(testClient(t), srv.Addr)
-	require.NoError(t, err)
+	s := dialBounded(t, testClient(t), srv.Addr)
 	defer s.Close()
-	s.SetDeadline(time.Now().Add(testpeer.RunTimeout))
 	r := bufio.NewReader(s)
 	long := strings.Repeat("0123456789", 1500)
 	for _, line := range []string{"hello", "sslctx and OpenSSL", long} {
@@ -72,11 +69,9 @@ func TestClose_CloseNotifyFromSServer(t *testing.T) {
 	require.Contains(t, ref.Output, "HTTP/1.0 200 ok")
 	sendsCloseNotify := receivedCloseNotify.MatchString(ref.Output)
 
-	s, err := dialWith(testClient(t), srv.Addr, ssl.SuppressRaggedEOFs(false))
-	require.NoError(t, err)
+	s := dialBounded(t, testClient(t), srv.Addr, ssl.SuppressRaggedEOFs(false))
 	defer s.Close()
-	s.SetDeadline(time.Now().Add(testpeer.RunTimeout))
-	_, err = io.WriteString(s, "GET / HTTP/1.0\r\n\r\n")
+	_, err := io.WriteString(s, "GET / HTTP/1.0\r\n\r\n")
 	require.NoError(t, err)
 	body, err := io.ReadAll(s)
 	if sendsCloseNotify {
@@ -117,11 +112,9 @@ func raggedEOFText(t *testing.T) string {
 func TestClose_KilledSServer(t *testing.T) {
 	for _, suppress := range []bool{true, false} {
 		srv := testpeer.StartServer(t, append(serverCertArgs(), "-rev")...)
-		s, err := dialWith(testClient(t), srv.Addr, ssl.SuppressRaggedEOFs(suppress))
-		require.NoError(t, err)
-		s.SetDeadline(time.Now().Add(testpeer.RunTimeout))
+		s := dialBounded(t, testClient(t), srv.Addr, ssl.SuppressRaggedEOFs(suppress))
 		// One exchange, so that nothing the server sent stays unread.
-		_, err = io.WriteString(s, "x\n")
+		_, err := io.WriteString(s, "x\n")
 		require.NoError(t, err)
 		_, err = bufio.NewReader(s).ReadString('\n')
 		require.NoError(t, err)
@@ -181,7 +174,7 @@ func TestStartTLS_SMTPWithSClient(t *testing.T) {
 				return err.Error()
 			}
 			defer conn.Close()
-			conn.SetDeadline(time.Now().Add(testpeer.RunTimeout))
+			bound(conn)
 			r := bufio.NewReader(conn)
 			io.WriteString(conn, "220 sslctx ESMTP ready\r\n")
 			if line, _ := r.ReadString('\n'); !strings.HasPrefix(strings.ToUpper(line), "EHLO") {
@@ -273,11 +266,9 @@ func TestResumption_OurClientAgainstSServer(t *testing.T) {
 			srv := testpeer.StartServer(t, append(serverCertArgs(), "-rev")...)
 			c := testClient(t)
 			require.NoError(t, c.SetMaximumVersion(version))
-			s, err := dialWith(c, srv.Addr)
-			require.NoError(t, err)
-			s.SetDeadline(time.Now().Add(testpeer.RunTimeout))
+			s := dialBounded(t, c, srv.Addr)
 			io.WriteString(s, "ab\n") // the answer comes after the tickets
-			_, err = bufio.NewReader(s).ReadString('\n')
+			_, err := bufio.NewReader(s).ReadString('\n')
 			require.NoError(t, err)
 			sess := s.Session()
 			require.NotNil(t, sess)
@@ -300,11 +291,7 @@ func TestSNI_SeenBySServer(t *testing.T) {
 		"-cert2", td("server-other.pem"), "-key2", td("server-other.key"))...)
 	for name, wantCN := range map[string]string{"other.example": "other.example", "localhost": "localhost", "127.0.0.1": "localhost"} {
 		c := testClient(t)
-		conn, err := net.DialTimeout("tcp", srv.Addr, testpeer.StartTimeout)
-		require.NoError(t, err)
-		conn.SetDeadline(time.Now().Add(testpeer.RunTimeout))
-		s, err := c.WrapSocket(conn, ssl.ServerHostname(name))
-		require.NoError(t, err, "SNI %s", name)
+		s := dialBounded(t, c, srv.Addr, ssl.ServerHostname(name))
 		cert, err := s.GetPeerCert()
 		require.NoError(t, err)
 		assert.Equal(t, "CN="+wantCN, commonName(cert), "SNI %s", name)

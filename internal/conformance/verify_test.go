@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -265,7 +264,7 @@ func TestVerify_SServerAsksForOurCertificate(t *testing.T) {
 						return outcome("", err)
 					}
 					defer s.Close()
-					s.SetDeadline(time.Now().Add(testpeer.RunTimeout))
+					bound(s)
 					if _, err := s.Write([]byte("ping\n")); err != nil {
 						return outcome("", err)
 					}

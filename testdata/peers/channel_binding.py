@@ -13,12 +13,11 @@ ValueError an unknown type raises. Every socket operation times out after
 """
 
 import json
-import os
 import socket
 import ssl
 import sys
 
-TESTDATA = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from peer import accept_one, td
 
 
 def report(s):
@@ -40,21 +39,17 @@ def main():
     role, maxv = sys.argv[1], getattr(ssl.TLSVersion, sys.argv[2])
     if role == "server":
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(os.path.join(TESTDATA, "server-rsa.pem"), os.path.join(TESTDATA, "server-rsa.key"))
+        ctx.load_cert_chain(td("server-rsa.pem"), td("server-rsa.key"))
         ctx.maximum_version = maxv
-        with socket.create_server(("127.0.0.1", 0)) as ln:
-            ln.settimeout(10)
-            print(json.dumps({"port": ln.getsockname()[1]}), flush=True)
-            conn, _ = ln.accept()
-            conn.settimeout(10)
-            with ctx.wrap_socket(conn, server_side=True) as s:
-                s.sendall(b"x")
-                report(s)
-                s.recv(1)  # until the client closes
+        conn = accept_one()
+        with ctx.wrap_socket(conn, server_side=True) as s:
+            s.sendall(b"x")
+            report(s)
+            s.recv(1)  # until the client closes
         return
     port, resume = int(sys.argv[3]), sys.argv[4:] == ["resume"]
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.load_verify_locations(os.path.join(TESTDATA, "ca.pem"))
+    ctx.load_verify_locations(td("ca.pem"))
     ctx.maximum_version = maxv
     session = None
     for _ in range(2 if resume else 1):

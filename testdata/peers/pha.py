@@ -19,16 +19,11 @@ verify_client_post_handshake and prints {case: {"library", "reason"}}
 """
 
 import json
-import os
 import socket
 import ssl
 import sys
 
-TESTDATA = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def td(name):
-    return os.path.join(TESTDATA, name)
+from peer import accept_one, td
 
 
 def subject(s):
@@ -57,17 +52,13 @@ def client_context(pha=True):
 
 def server():
     ctx = server_context()
-    with socket.create_server(("127.0.0.1", 0)) as ln:
-        ln.settimeout(10)
-        print(json.dumps({"port": ln.getsockname()[1]}), flush=True)
-        conn, _ = ln.accept()
-        conn.settimeout(10)
-        with ctx.wrap_socket(conn, server_side=True) as s:
-            before = subject(s)
-            s.verify_client_post_handshake()
-            s.sendall(b"req")
-            got = s.recv(3)
-            print(json.dumps({"before": before, "after": subject(s), "got": got.decode()}), flush=True)
+    conn = accept_one()
+    with ctx.wrap_socket(conn, server_side=True) as s:
+        before = subject(s)
+        s.verify_client_post_handshake()
+        s.sendall(b"req")
+        got = s.recv(3)
+        print(json.dumps({"before": before, "after": subject(s), "got": got.decode()}), flush=True)
 
 
 def client(port):

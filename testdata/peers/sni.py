@@ -19,16 +19,11 @@ after 10 seconds.
 """
 
 import json
-import os
 import socket
 import ssl
 import sys
 
-TESTDATA = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def td(name):
-    return os.path.join(TESTDATA, name)
+from peer import accept_one, td
 
 
 def error_of(e):
@@ -76,18 +71,14 @@ def server(mode):
         raise LookupError(name)
 
     default.sni_callback = callback
-    with socket.create_server(("127.0.0.1", 0)) as ln:
-        ln.settimeout(10)
-        print(json.dumps({"port": ln.getsockname()[1]}), flush=True)
-        conn, _ = ln.accept()
-        conn.settimeout(10)
-        err = None
-        try:
-            with default.wrap_socket(conn, server_side=True) as s:
-                s.sendall(b"x")
-        except ssl.SSLError as e:
-            err = error_of(e)
-        print(json.dumps({"names": seen, "error": err}), flush=True)
+    conn = accept_one()
+    err = None
+    try:
+        with default.wrap_socket(conn, server_side=True) as s:
+            s.sendall(b"x")
+    except ssl.SSLError as e:
+        err = error_of(e)
+    print(json.dumps({"names": seen, "error": err}), flush=True)
 
 
 if __name__ == "__main__":
