@@ -20,6 +20,7 @@ import (
 
 	"github.com/sslctx/ssl"
 	"github.com/sslctx/ssl/internal/golden"
+	"github.com/sslctx/ssl/internal/testpeer"
 )
 
 // clientContext is a client Context trusting ca (a testdata name).
@@ -368,4 +369,20 @@ func TestNewHTTPTransport_ThroughConnectProxy(t *testing.T) {
 			assert.Equal(t, "other.example", resp.TLS.PeerCertificates[0].DNSNames[0])
 		})
 	}
+}
+
+// net/http's client over this library: Dialer.DialContext as
+// DialTLSContext, against OpenSSL's own HTTPS server (s_server -www).
+func TestHTTP_ClientGetsFromSServer(t *testing.T) {
+	srv := testpeer.StartServer(t, "-cert", golden.Path("server-rsa.pem"), "-key", golden.Path("server-rsa.key"), "-www")
+	d := &ssl.Dialer{Context: clientContext(t, "ca.pem"), NetDialer: &net.Dialer{Timeout: 10 * time.Second}}
+	client := &http.Client{Transport: &http.Transport{DialTLSContext: d.DialContext}, Timeout: 20 * time.Second}
+	resp, err := client.Get("https://" + srv.Addr + "/")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, string(body), "Ciphers supported in s_server binary")
+	assert.Contains(t, string(body), "TLSv1.3")
 }
