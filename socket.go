@@ -583,19 +583,19 @@ type Session struct {
 func (s *Session) ID() []byte { return s.s.ID() }
 
 // Time returns when the session was established (Python's SSLSession.time).
-func (s *Session) Time() time.Time { return s.s.Time() }
+func (s *Session) Time() time.Time { return s.s.Info().Time }
 
 // Timeout returns how long the session stays valid (Python's SSLSession.timeout).
-func (s *Session) Timeout() time.Duration { return s.s.Timeout() }
+func (s *Session) Timeout() time.Duration { return s.s.Info().Timeout }
 
 // HasTicket reports whether the server sent a session ticket (Python's
 // SSLSession.has_ticket).
-func (s *Session) HasTicket() bool { return s.s.HasTicket() }
+func (s *Session) HasTicket() bool { return s.s.Info().HasTicket }
 
 // TicketLifetimeHint returns the ticket's lifetime as the server advised it
 // (Python's SSLSession.ticket_lifetime_hint).
-func (s *Session) TicketLifetimeHint() time.Duration { return s.s.TicketLifetimeHint() }
+func (s *Session) TicketLifetimeHint() time.Duration { return s.s.Info().TicketLifetimeHint }
 
 // Resumable reports whether the session can be offered for resumption
 // (SSL_SESSION_is_resumable).
-func (s *Session) Resumable() bool { return s.s.Resumable() }
+func (s *Session) Resumable() bool { return s.s.Info().Resumable }

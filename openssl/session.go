@@ -30,37 +30,25 @@ func (s *Session) ID() []byte {
 	return C.GoBytes(unsafe.Pointer(p), C.int(n))
 }
 
-// Time returns SSL_SESSION_get_time.
-func (s *Session) Time() time.Time {
-	t := time.Unix(int64(C.SSL_SESSION_get_time(s.p)), 0)
-	runtime.KeepAlive(s)
-	return t
+// SessionInfo is what OpenSSL says of a session: SSL_SESSION_get_time,
+// _get_timeout, _has_ticket, _get_ticket_lifetime_hint and _is_resumable.
+type SessionInfo struct {
+	Time               time.Time
+	Timeout            time.Duration
+	HasTicket          bool
+	TicketLifetimeHint time.Duration
+	Resumable          bool
 }
 
-// Timeout returns SSL_SESSION_get_timeout.
-func (s *Session) Timeout() time.Duration {
-	d := time.Duration(C.SSL_SESSION_get_timeout(s.p)) * time.Second
-	runtime.KeepAlive(s)
-	return d
-}
-
-// HasTicket returns SSL_SESSION_has_ticket.
-func (s *Session) HasTicket() bool {
-	r := C.SSL_SESSION_has_ticket(s.p) == 1
-	runtime.KeepAlive(s)
-	return r
-}
-
-// TicketLifetimeHint returns SSL_SESSION_get_ticket_lifetime_hint.
-func (s *Session) TicketLifetimeHint() time.Duration {
-	d := time.Duration(C.SSL_SESSION_get_ticket_lifetime_hint(s.p)) * time.Second
-	runtime.KeepAlive(s)
-	return d
-}
-
-// Resumable returns SSL_SESSION_is_resumable.
-func (s *Session) Resumable() bool {
-	r := C.SSL_SESSION_is_resumable(s.p) == 1
-	runtime.KeepAlive(s)
-	return r
+// Info reads the session's SessionInfo; Python reads each attribute live,
+// so it is not kept.
+func (s *Session) Info() SessionInfo {
+	defer runtime.KeepAlive(s)
+	return SessionInfo{
+		Time:               time.Unix(int64(C.SSL_SESSION_get_time(s.p)), 0),
+		Timeout:            time.Duration(C.SSL_SESSION_get_timeout(s.p)) * time.Second,
+		HasTicket:          C.SSL_SESSION_has_ticket(s.p) == 1,
+		TicketLifetimeHint: time.Duration(C.SSL_SESSION_get_ticket_lifetime_hint(s.p)) * time.Second,
+		Resumable:          C.SSL_SESSION_is_resumable(s.p) == 1,
+	}
 }
