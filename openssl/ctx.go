@@ -58,23 +58,20 @@ func (c *Ctx) Free() { c.release() }
 
 // Options returns SSL_CTX_get_options.
 func (c *Ctx) Options() uint64 {
-	o := uint64(C.SSL_CTX_get_options(c.p))
-	runtime.KeepAlive(c)
-	return o
+	defer runtime.KeepAlive(c)
+	return uint64(C.SSL_CTX_get_options(c.p))
 }
 
 // SetOptions sets bits with SSL_CTX_set_options and returns the new value.
 func (c *Ctx) SetOptions(o uint64) uint64 {
-	r := uint64(C.SSL_CTX_set_options(c.p, C.uint64_t(o)))
-	runtime.KeepAlive(c)
-	return r
+	defer runtime.KeepAlive(c)
+	return uint64(C.SSL_CTX_set_options(c.p, C.uint64_t(o)))
 }
 
 // ClearOptions clears bits with SSL_CTX_clear_options and returns the new value.
 func (c *Ctx) ClearOptions(o uint64) uint64 {
-	r := uint64(C.SSL_CTX_clear_options(c.p, C.uint64_t(o)))
-	runtime.KeepAlive(c)
-	return r
+	defer runtime.KeepAlive(c)
+	return uint64(C.SSL_CTX_clear_options(c.p, C.uint64_t(o)))
 }
 
 // SetVerify sets the verify mode without a callback (SSL_CTX_set_verify).
@@ -85,9 +82,8 @@ func (c *Ctx) SetVerify(mode int) {
 
 // VerifyMode returns SSL_CTX_get_verify_mode.
 func (c *Ctx) VerifyMode() int {
-	m := int(C.SSL_CTX_get_verify_mode(c.p))
-	runtime.KeepAlive(c)
-	return m
+	defer runtime.KeepAlive(c)
+	return int(C.SSL_CTX_get_verify_mode(c.p))
 }
 
 // SetCipherList calls SSL_CTX_set_cipher_list (TLS 1.2 and below).
@@ -127,16 +123,14 @@ func (c *Ctx) setProtoVersion(max bool, v int) error {
 
 // MinProtoVersion returns SSL_CTX_get_min_proto_version (0: no bound).
 func (c *Ctx) MinProtoVersion() int {
-	v := int(C.shim_ctx_get_proto_version(c.p, 0))
-	runtime.KeepAlive(c)
-	return v
+	defer runtime.KeepAlive(c)
+	return int(C.shim_ctx_get_proto_version(c.p, 0))
 }
 
 // MaxProtoVersion returns SSL_CTX_get_max_proto_version (0: no bound).
 func (c *Ctx) MaxProtoVersion() int {
-	v := int(C.shim_ctx_get_proto_version(c.p, 1))
-	runtime.KeepAlive(c)
-	return v
+	defer runtime.KeepAlive(c)
+	return int(C.shim_ctx_get_proto_version(c.p, 1))
 }
 
 // UseCertificateChainFile calls SSL_CTX_use_certificate_chain_file. pw is
@@ -358,9 +352,8 @@ func (c *Ctx) SessionStats() [len(SessionStatNames)]int64 {
 
 // VerifyFlags returns X509_VERIFY_PARAM_get_flags of the context's parameters.
 func (c *Ctx) VerifyFlags() uint64 {
-	f := uint64(C.shim_ctx_get_verify_flags(c.p))
-	runtime.KeepAlive(c)
-	return f
+	defer runtime.KeepAlive(c)
+	return uint64(C.shim_ctx_get_verify_flags(c.p))
 }
 
 // SetVerifyFlags sets and clears X509_V_FLAG_* bits (X509_VERIFY_PARAM_set_flags/clear_flags).
@@ -416,9 +409,8 @@ func (c *Ctx) Ciphers() ([]Cipher, error) {
 
 // SecurityLevel returns SSL_CTX_get_security_level.
 func (c *Ctx) SecurityLevel() int {
-	l := int(C.shim_ctx_security_level(c.p))
-	runtime.KeepAlive(c)
-	return l
+	defer runtime.KeepAlive(c)
+	return int(C.shim_ctx_security_level(c.p))
 }
 
 // SetNumTickets calls SSL_CTX_set_num_tickets (TLS 1.3 tickets a server
@@ -434,9 +426,8 @@ func (c *Ctx) SetNumTickets(n int) error {
 
 // NumTickets returns SSL_CTX_get_num_tickets.
 func (c *Ctx) NumTickets() int {
-	n := int(C.shim_ctx_get_num_tickets(c.p))
-	runtime.KeepAlive(c)
-	return n
+	defer runtime.KeepAlive(c)
+	return int(C.shim_ctx_get_num_tickets(c.p))
 }
 
 func cBool(b bool) C.int {

@@ -133,16 +133,14 @@ func opName(op Op) string {
 
 // VerifyResult returns SSL_get_verify_result.
 func (s *SSL) VerifyResult() int {
-	r := int(C.shim_ssl_get_verify_result(s.p))
-	runtime.KeepAlive(s)
-	return r
+	defer runtime.KeepAlive(s)
+	return int(C.shim_ssl_get_verify_result(s.p))
 }
 
 // VerifyMode returns SSL_get_verify_mode.
 func (s *SSL) VerifyMode() int {
-	m := int(C.SSL_get_verify_mode(s.p))
-	runtime.KeepAlive(s)
-	return m
+	defer runtime.KeepAlive(s)
+	return int(C.SSL_get_verify_mode(s.p))
 }
 
 // PeerCertificate returns SSL_get1_peer_certificate, or nil.
@@ -180,9 +178,8 @@ func (s *SSL) VerifiedChain() []*X509 {
 
 // CurrentCipher returns SSL_get_current_cipher; Valid is false before a handshake.
 func (s *SSL) CurrentCipher() Cipher {
-	c := Cipher{p: C.SSL_get_current_cipher(s.p)}
-	runtime.KeepAlive(s)
-	return c
+	defer runtime.KeepAlive(s)
+	return Cipher{p: C.SSL_get_current_cipher(s.p)}
 }
 
 // SharedCiphers returns Python's shared_ciphers list: the server's ciphers
@@ -207,31 +204,27 @@ func (s *SSL) SharedCiphers() (ciphers []Cipher, ok bool) {
 
 // Version returns SSL_get_version: "TLSv1.3".
 func (s *SSL) Version() string {
-	v := goStringOrEmpty(C.SSL_get_version(s.p))
-	runtime.KeepAlive(s)
-	return v
+	defer runtime.KeepAlive(s)
+	return goStringOrEmpty(C.SSL_get_version(s.p))
 }
 
 // InitFinished returns SSL_is_init_finished: the handshake has completed
 // and no other is under way.
 func (s *SSL) InitFinished() bool {
-	r := C.SSL_is_init_finished(s.p) == 1
-	runtime.KeepAlive(s)
-	return r
+	defer runtime.KeepAlive(s)
+	return C.SSL_is_init_finished(s.p) == 1
 }
 
 // ShutdownState returns SSL_get_shutdown: SentShutdown and ReceivedShutdown bits.
 func (s *SSL) ShutdownState() int {
-	r := int(C.SSL_get_shutdown(s.p))
-	runtime.KeepAlive(s)
-	return r
+	defer runtime.KeepAlive(s)
+	return int(C.SSL_get_shutdown(s.p))
 }
 
 // ProtocolVersion returns SSL_version: the wire value of the negotiated version.
 func (s *SSL) ProtocolVersion() int {
-	v := int(C.SSL_version(s.p))
-	runtime.KeepAlive(s)
-	return v
+	defer runtime.KeepAlive(s)
+	return int(C.SSL_version(s.p))
 }
 
 // ALPNSelected returns SSL_get0_alpn_selected, or "".
@@ -248,30 +241,26 @@ func (s *SSL) ALPNSelected() string {
 
 // ServerName returns SSL_get_servername: the SNI name sent or received.
 func (s *SSL) ServerName() string {
-	n := goStringOrEmpty(C.shim_ssl_servername(s.p))
-	runtime.KeepAlive(s)
-	return n
+	defer runtime.KeepAlive(s)
+	return goStringOrEmpty(C.shim_ssl_servername(s.p))
 }
 
 // Pending returns SSL_pending: decrypted bytes ready to be read.
 func (s *SSL) Pending() int {
-	n := int(C.SSL_pending(s.p))
-	runtime.KeepAlive(s)
-	return n
+	defer runtime.KeepAlive(s)
+	return int(C.SSL_pending(s.p))
 }
 
 // SessionReused returns SSL_session_reused.
 func (s *SSL) SessionReused() bool {
-	r := C.SSL_session_reused(s.p) == 1
-	runtime.KeepAlive(s)
-	return r
+	defer runtime.KeepAlive(s)
+	return C.SSL_session_reused(s.p) == 1
 }
 
 // IsServer returns SSL_is_server.
 func (s *SSL) IsServer() bool {
-	r := C.SSL_is_server(s.p) == 1
-	runtime.KeepAlive(s)
-	return r
+	defer runtime.KeepAlive(s)
+	return C.SSL_is_server(s.p) == 1
 }
 
 // Session returns SSL_get1_session, or nil when there is none.
@@ -314,18 +303,16 @@ func (s *SSL) ExportKeyingMaterial(label string, context []byte, length int) ([]
 // ExtendedMasterSecret reports SSL_get_extms_support: whether the
 // connection uses the extended master secret of RFC 7627.
 func (s *SSL) ExtendedMasterSecret() bool {
-	r := C.shim_ssl_extms(s.p) == 1
-	runtime.KeepAlive(s)
-	return r
+	defer runtime.KeepAlive(s)
+	return C.shim_ssl_extms(s.p) == 1
 }
 
 // GroupID returns the key exchange group as its TLS code point, the value
 // of crypto/tls's CurveID (SSL_get_negotiated_group, mapped from OpenSSL's
 // NID); 0 when there is none or OpenSSL cannot tell.
 func (s *SSL) GroupID() uint16 {
-	id := uint16(C.shim_ssl_group_id(s.p))
-	runtime.KeepAlive(s)
-	return id
+	defer runtime.KeepAlive(s)
+	return uint16(C.shim_ssl_group_id(s.p))
 }
 
 // exporterFunc is the type of tls.ConnectionState's keying material exporter.

@@ -89,9 +89,8 @@ func (x *X509) DER() ([]byte, error) {
 
 // Version returns X509_get_version + 1, the version as printed.
 func (x *X509) Version() int {
-	v := int(C.X509_get_version(x.p)) + 1
-	runtime.KeepAlive(x)
-	return v
+	defer runtime.KeepAlive(x)
+	return int(C.X509_get_version(x.p)) + 1
 }
 
 // Serial returns the serial number as i2a_ASN1_INTEGER prints it.
@@ -121,9 +120,8 @@ func (x *X509) printLine(print func(*C.char, C.int) C.int) string {
 
 // IsCA returns X509_check_ca != 0.
 func (x *X509) IsCA() bool {
-	r := C.shim_x509_check_ca(x.p) != 0
-	runtime.KeepAlive(x)
-	return r
+	defer runtime.KeepAlive(x)
+	return C.shim_x509_check_ca(x.p) != 0
 }
 
 // NameEntry is one attribute of a distinguished name.
