@@ -381,8 +381,7 @@ func (c *Conn) rawRead() (*[]byte, int, error) {
 		// The descriptor's own errors (a deadline, a closed connection)
 		// come as "raw-read" on the local address: say them as Read
 		// does.
-		var oe *net.OpError
-		if errors.As(err, &oe) && oe.Op == "raw-read" {
+		if oe, ok := err.(*net.OpError); ok && oe.Op == "raw-read" {
 			err = oe.Err
 		}
 		if _, ok := err.(*net.OpError); !ok && err != io.EOF {
