@@ -305,22 +305,21 @@ func (c *Conn) fill(seen uint64) error {
 	var p []byte
 	var n int
 	var err error
-	switch {
-	case c.raw != nil:
+	if c.raw != nil {
 		bp, n, err = c.rawRead()
 		if bp != nil {
 			p = *bp
 		}
-	case usePeek:
-		if c.peek == nil {
-			c.peek = new([peekSize]byte)
+	} else {
+		if usePeek {
+			if c.peek == nil {
+				c.peek = new([peekSize]byte)
+			}
+			p = c.peek[:]
+		} else {
+			bp = readBufs.Get().(*[]byte)
+			p = *bp
 		}
-		p = c.peek[:]
-	default:
-		bp = readBufs.Get().(*[]byte)
-		p = *bp
-	}
-	if c.raw == nil {
 		n, err = c.nc.Read(p)
 		c.drained = n < len(p)
 	}
