@@ -990,6 +990,15 @@ int shim_ssl_set_session(SSL *ssl, SSL_SESSION *sess, shim_errq *q)
 	return r;
 }
 
+void shim_session_get_info(const SSL_SESSION *sess, shim_session_info *info)
+{
+	info->time = (long)SSL_SESSION_get_time(sess);
+	info->timeout = (long)SSL_SESSION_get_timeout(sess);
+	info->ticket_lifetime_hint = SSL_SESSION_get_ticket_lifetime_hint(sess);
+	info->has_ticket = SSL_SESSION_has_ticket(sess);
+	info->resumable = SSL_SESSION_is_resumable(sess);
+}
+
 /* shim_ssl_io's phases, in order: lend the pipe the caller's buffers, replay
  * a stashed failure or run the operation, capture its error queue, and give
  * the buffers back with what was done. */

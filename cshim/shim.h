@@ -203,6 +203,14 @@ int shim_ssl_set_hostname(SSL *ssl, const char *name, int check, int *is_ip, int
                           shim_errq *q);
 int shim_ssl_set_session(SSL *ssl, SSL_SESSION *sess, shim_errq *q);
 
+/* What Python's SSLSession attributes read, in one crossing. */
+typedef struct {
+	long time, timeout;
+	unsigned long ticket_lifetime_hint;
+	int has_ticket, resumable;
+} shim_session_info;
+void shim_session_get_info(const SSL_SESSION *sess, shim_session_info *info);
+
 enum {
 	SHIM_OP_NONE = 0, /* only feed input and collect output */
 	SHIM_OP_HANDSHAKE,

@@ -40,15 +40,17 @@ type SessionInfo struct {
 	Resumable          bool
 }
 
-// Info reads the session's SessionInfo; Python reads each attribute live,
-// so it is not kept.
+// Info reads the session's SessionInfo, in one call; Python reads each
+// attribute live, so it is not kept.
 func (s *Session) Info() SessionInfo {
-	defer runtime.KeepAlive(s)
+	var i C.shim_session_info
+	C.shim_session_get_info(s.p, &i)
+	runtime.KeepAlive(s)
 	return SessionInfo{
-		Time:               time.Unix(int64(C.SSL_SESSION_get_time(s.p)), 0),
-		Timeout:            time.Duration(C.SSL_SESSION_get_timeout(s.p)) * time.Second,
-		HasTicket:          C.SSL_SESSION_has_ticket(s.p) == 1,
-		TicketLifetimeHint: time.Duration(C.SSL_SESSION_get_ticket_lifetime_hint(s.p)) * time.Second,
-		Resumable:          C.SSL_SESSION_is_resumable(s.p) == 1,
+		Time:               time.Unix(int64(i.time), 0),
+		Timeout:            time.Duration(i.timeout) * time.Second,
+		HasTicket:          i.has_ticket == 1,
+		TicketLifetimeHint: time.Duration(i.ticket_lifetime_hint) * time.Second,
+		Resumable:          i.resumable == 1,
 	}
 }

@@ -4,4 +4,4 @@ package openssl
 
 // shimDigest changes whenever ../cshim changes, so that the build cache
 // never reuses an object compiled from an older shim.
-const shimDigest = "5223ffae532cdf0e9120f15868a517ee44246629700330a197b89177ab0cc61a"
+const shimDigest = "c3d45af87e84acad0befe4b065eb37fa5b582d432eeeb49c52b59fc89629c705"
