@@ -47,6 +47,7 @@ func goDone() { done <- struct{}{} }
 // modes in the order of the table's columns.
 var modes = []string{"direct", "eventfd", "callback"}
 
+// columns names each mode in the table's header.
 var columns = map[string]string{
 	"direct":   "direct cgo call",
 	"eventfd":  "C thread, Go waits on an eventfd in the netpoller",
@@ -59,7 +60,15 @@ func main() {
 	n := flag.Int("n", 10000, "calls per measurement")
 	procs := flag.Int("procs", 1, "GOMAXPROCS (1: the in-memory rows of make bench)")
 	flag.Parse()
+	if *n < 2 {
+		log.Fatalf("handoff: -n %d: want at least 2 calls, one per goroutine", *n)
+	}
+	if *procs < 1 {
+		log.Fatalf("handoff: -procs %d: want at least 1", *procs)
+	}
 	runtime.GOMAXPROCS(*procs)
+	// The two goroutines make one call each per turn.
+	calls := *n / 2 * 2
 
 	var lengths []int
 	for _, f := range strings.Split(*usList, ",") {
@@ -82,7 +91,7 @@ func main() {
 	}
 	ev := os.NewFile(uintptr(efd), "eventfd")
 
-	fmt.Printf("Overhead per call beyond the C work; %d calls per cell, GOMAXPROCS=%d, %s.\n\n", *n, *procs, runtime.Version())
+	fmt.Printf("Overhead per call beyond the C work; %d calls per cell, GOMAXPROCS=%d, %s.\n\n", calls, *procs, runtime.Version())
 	header, rule := "| C work per call |", "|---:|"
 	for _, m := range run {
 		header += " " + columns[m] + " |"
@@ -93,7 +102,7 @@ func main() {
 	for _, us := range lengths {
 		row := fmt.Sprintf("| %d µs |", us)
 		for _, m := range run {
-			per := measure(call(m, us, ev), *n)
+			per := measure(call(m, us, ev), calls/2)
 			row += fmt.Sprintf(" %.1f µs |", per.Seconds()*1e6-float64(us))
 		}
 		fmt.Println(row)
@@ -120,9 +129,9 @@ func call(mode string, us int, ev *os.File) func() {
 	}
 }
 
-// measure runs op n times, two goroutines taking turns, and returns the
-// time per call.
-func measure(op func(), n int) time.Duration {
+// measure runs op 2×turns times, two goroutines taking turns, and returns
+// the time per call.
+func measure(op func(), turns int) time.Duration {
 	ping, pong := make(chan struct{}), make(chan struct{})
 	go func() {
 		for range ping {
@@ -132,10 +141,10 @@ func measure(op func(), n int) time.Duration {
 	}()
 	defer close(ping)
 	start := time.Now()
-	for i := 0; i < n/2; i++ {
+	for i := 0; i < turns; i++ {
 		op()
 		ping <- struct{}{}
 		<-pong
 	}
-	return time.Since(start) / time.Duration(n/2*2)
+	return time.Since(start) / time.Duration(2*turns)
 }

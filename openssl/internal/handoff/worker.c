@@ -1,5 +1,6 @@
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,9 +41,11 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&mu);
 		burn(us);
 		if (wake == WAKE_EVENTFD) {
-			/* A full counter cannot happen: each job is read before the next. */
+			/* Each job is read before the next, so the counter cannot be
+			 * full: a failed write is a broken eventfd, and Go would wait
+			 * for it forever. */
 			if (write(efd, &one, sizeof(one)) != sizeof(one))
-				continue;
+				abort();
 		} else {
 			goDone();
 		}
@@ -55,8 +58,12 @@ int worker_start(void)
 	pthread_t t;
 
 	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (efd < 0 || pthread_create(&t, NULL, worker, NULL) != 0)
+	if (efd < 0)
 		return -1;
+	if (pthread_create(&t, NULL, worker, NULL) != 0) {
+		close(efd);
+		return -1;
+	}
 	return efd;
 }
 
